@@ -1,0 +1,353 @@
+"""The customer web chat as a channel: a WebSocket at ``GET /chat/ws``, JSON frames both ways.
+
+The adapter checks the page's ``Origin``, signs and checks session tokens, limits message size
+and rate, and turns a customer's message into an :class:`~channels.message.InboundMessage` for
+the injected ``on_inbound``. It keeps a registry of this process's open sockets per session;
+whoever holds a frame for a session (a reply, an echo, a typing indicator) hands it to
+:meth:`ChatSockets.deliver_local`. On every (re)connect it replays what the injected ``history``
+returns after the last message the page saw, so a network drop loses nothing.
+
+It knows nothing of cases, stores or other replicas: the gateway wires those in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from channels.message import Channel, InboundMessage
+from channels.webchat_frames import (
+    MAX_FRAME_BYTES,
+    MAX_TEXT_CHARS,
+    ChatText,
+    FrameError,
+    Hello,
+    MessageFrame,
+    ServerFrame,
+    Typing,
+    encode,
+    error,
+    parse_client_frame,
+    welcome,
+)
+from channels.webchat_tokens import ChatSession, TokenSigner
+
+__all__ = [
+    "MAX_TEXT_CHARS",
+    "RECIPIENT",
+    "ChatSockets",
+    "History",
+    "OnChatInbound",
+    "OnTyping",
+    "RateLimiter",
+    "WebChat",
+    "WebChatSettings",
+    "normalise_origin",
+]
+
+log = logging.getLogger(__name__)
+
+RECIPIENT = "webchat"
+"""The ``recipient`` of every chat message: there is one chat, the utility's."""
+
+OnChatInbound = Callable[[InboundMessage], Awaitable[None]]
+"""Returns once the message is committed; the echo to the page then comes through
+:meth:`ChatSockets.deliver_local` like any other frame. Raising tells the page "not accepted"."""
+
+History = Callable[[str, int | None], Awaitable[Sequence[MessageFrame]]]
+"""``history(session_id, after_id)``: the session's message frames after ``after_id`` (all of
+them for ``None``), oldest first."""
+
+OnTyping = Callable[[str], Awaitable[None]]
+"""``on_typing(session_id)``: the customer is typing; called at most every few seconds."""
+
+Clock = Callable[[], float]
+
+OUTGOING_LIMIT = 500
+"""Frames waiting for one slow socket before it is closed; the page reconnects and replays."""
+TYPING_EVERY = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class WebChatSettings:
+    """``allowed_origins`` are normalised origins (``https://www.utility.example``)."""
+
+    allowed_origins: frozenset[str]
+    path: str = "/chat/ws"
+    rate_limit: int = 5
+    rate_window: float = 10.0
+    hello_timeout: float = 10.0
+    heartbeat: float = 25.0
+
+
+def normalise_origin(origin: str) -> str:
+    return origin.strip().rstrip("/").lower()
+
+
+class RateLimiter:
+    """At most ``limit`` events per ``window`` seconds per key, over a sliding window.
+
+    Keys idle for a whole window are dropped now and then, so memory follows the sessions that
+    are active, not every session this process ever saw.
+    """
+
+    SWEEP_EVERY = 1000
+
+    def __init__(self, limit: int, window: float, clock: Clock = time.monotonic) -> None:
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._events: defaultdict[str, deque[float]] = defaultdict(deque)
+        self._calls = 0
+
+    def allow(self, key: str) -> bool:
+        now = self._clock()
+        self._calls += 1
+        if self._calls % self.SWEEP_EVERY == 0:
+            self._sweep(now)
+        events = self._events[key]
+        while events and events[0] <= now - self.window:
+            events.popleft()
+        if len(events) >= self.limit:
+            return False
+        events.append(now)
+        return True
+
+    def tracked(self) -> int:
+        return len(self._events)
+
+    def _sweep(self, now: float) -> None:
+        idle = [
+            k for k, events in self._events.items() if not events or events[-1] <= now - self.window
+        ]
+        for key in idle:
+            del self._events[key]
+
+
+class _Connection:
+    """One open socket. Frames go out in order through one writer task; message frames are sent
+    once each, so a message that arrives live while history is replayed is not shown twice."""
+
+    def __init__(self, ws: web.WebSocketResponse, session_id: str) -> None:
+        self.ws = ws
+        self.session_id = session_id
+        self._outgoing: asyncio.Queue[ServerFrame] = asyncio.Queue()
+        self._sent_ids: set[int] = set()
+        self._held: list[MessageFrame] | None = []
+        self._writer = asyncio.create_task(self._write())
+        self._closing: asyncio.Task[bool] | None = None
+
+    def push(self, frame: ServerFrame) -> None:
+        if frame["type"] == "message":
+            if self._held is not None:
+                self._held.append(frame)
+                return
+            if frame["id"] in self._sent_ids:
+                return
+            self._sent_ids.add(frame["id"])
+        if self._outgoing.qsize() >= OUTGOING_LIMIT:
+            log.warning("chat socket too slow; closing it so the page reconnects and replays")
+            self._writer.cancel()
+            self._closing = asyncio.create_task(self.ws.close(code=WSCloseCode.TRY_AGAIN_LATER))
+            return
+        self._outgoing.put_nowait(frame)
+
+    def replay(self, frames: Iterable[MessageFrame]) -> None:
+        """Send the history first, then whatever arrived live meanwhile."""
+        held, self._held = self._held or [], None
+        for frame in [*frames, *held]:
+            self.push(frame)
+
+    async def _write(self) -> None:
+        while True:
+            frame = await self._outgoing.get()
+            if self.ws.closed:
+                return
+            try:
+                await self.ws.send_str(encode(frame))
+            except (ConnectionError, RuntimeError):
+                return  # the reader sees the close and unregisters this connection
+
+    async def close(self) -> None:
+        self._writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._writer
+
+
+class ChatSockets:
+    """This process's open chat sockets, per session. A session may have several (two tabs)."""
+
+    def __init__(self) -> None:
+        self._by_session: defaultdict[str, set[_Connection]] = defaultdict(set)
+
+    def add(self, connection: _Connection) -> None:
+        self._by_session[connection.session_id].add(connection)
+
+    def remove(self, connection: _Connection) -> None:
+        connections = self._by_session.get(connection.session_id)
+        if connections is None:
+            return
+        connections.discard(connection)
+        if not connections:
+            del self._by_session[connection.session_id]
+
+    def deliver_local(self, session_id: str, frame: ServerFrame) -> int:
+        """Queue the frame on every socket of the session open here; returns how many."""
+        connections = self._by_session.get(session_id, set())
+        for connection in list(connections):
+            connection.push(frame)
+        return len(connections)
+
+    def count(self, session_id: str | None = None) -> int:
+        if session_id is not None:
+            return len(self._by_session.get(session_id, ()))
+        return sum(len(c) for c in self._by_session.values())
+
+    async def close_all(self) -> None:
+        """At shutdown: tell every page to reconnect (to another replica)."""
+        for connections in list(self._by_session.values()):
+            for connection in list(connections):
+                await connection.ws.close(
+                    code=WSCloseCode.GOING_AWAY, message=b"server shutting down"
+                )
+
+
+class WebChat:
+    """The WebSocket endpoint. The gateway adds :meth:`routes` and injects the callbacks."""
+
+    def __init__(
+        self,
+        settings: WebChatSettings,
+        signer: TokenSigner,
+        *,
+        on_inbound: OnChatInbound,
+        history: History,
+        on_typing: OnTyping | None = None,
+        sockets: ChatSockets | None = None,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self.signer = signer
+        self.sockets = sockets or ChatSockets()
+        self._on_inbound = on_inbound
+        self._history = history
+        self._on_typing = on_typing
+        self._rate = RateLimiter(settings.rate_limit, settings.rate_window, clock)
+        self._clock = clock
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.get(self.settings.path, self.handle)]
+
+    def origin_allowed(self, origin: str | None) -> bool:
+        """Browsers always send ``Origin`` on a WebSocket upgrade; a socket without one is not a
+        page of ours, so it is refused too."""
+        return origin is not None and normalise_origin(origin) in self.settings.allowed_origins
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        if not self.origin_allowed(request.headers.get("Origin")):
+            log.warning("refused chat socket from a disallowed origin")
+            return web.Response(status=403, text="origin not allowed\n", content_type="text/plain")
+        ws = web.WebSocketResponse(heartbeat=self.settings.heartbeat, max_msg_size=MAX_FRAME_BYTES)
+        await ws.prepare(request)
+        hello = await self._hello(ws)
+        if hello is None:
+            return ws
+        session = self.signer.verify(hello.token)
+        resumed = session is not None
+        if session is None:
+            session = self.signer.new_session()
+        connection = _Connection(ws, session.session_id)
+        self.sockets.add(connection)
+        try:
+            connection.push(welcome(self.signer.issue(session.session_id), session.session_id))
+            frames = await self._history(session.session_id, hello.last_seen) if resumed else []
+            connection.replay(frames)
+            log.info(
+                "chat session %s… %s", session.session_id[:6], "resumed" if resumed else "started"
+            )
+            await self._read(ws, connection, session)
+        finally:
+            self.sockets.remove(connection)
+            await connection.close()
+        return ws
+
+    async def _hello(self, ws: web.WebSocketResponse) -> Hello | None:
+        """The first frame must be ``hello``; otherwise the socket is closed with a reason."""
+        try:
+            first = await ws.receive(timeout=self.settings.hello_timeout)
+        except TimeoutError:
+            await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"hello expected")
+            return None
+        if first.type is not WSMsgType.TEXT:
+            await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"hello expected")
+            return None
+        try:
+            frame = parse_client_frame(first.data)
+        except FrameError as exc:
+            await ws.send_str(encode(error(exc.code, str(exc))))
+            await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"hello expected")
+            return None
+        if not isinstance(frame, Hello):
+            await ws.send_str(encode(error("hello_first", "send hello first")))
+            await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"hello expected")
+            return None
+        return frame
+
+    async def _read(
+        self, ws: web.WebSocketResponse, connection: _Connection, session: ChatSession
+    ) -> None:
+        last_typing = float("-inf")
+        async for raw in ws:
+            if raw.type is not WSMsgType.TEXT:
+                connection.push(error("bad_frame", "frames are JSON text"))
+                continue
+            try:
+                frame = parse_client_frame(raw.data)
+            except FrameError as exc:
+                connection.push(error(exc.code, str(exc), exc.client_id))
+                continue
+            if isinstance(frame, Hello):
+                connection.push(error("bad_frame", "hello comes once, first"))
+            elif isinstance(frame, Typing):
+                now = self._clock()
+                if self._on_typing is not None and now - last_typing >= TYPING_EVERY:
+                    last_typing = now
+                    await self._on_typing(session.session_id)
+            elif isinstance(frame, ChatText):
+                await self._take(connection, session, frame)
+
+    async def _take(self, connection: _Connection, session: ChatSession, text: ChatText) -> None:
+        if not self._rate.allow(session.session_id):
+            connection.push(
+                error(
+                    "rate_limited",
+                    f"at most {self.settings.rate_limit} messages every "
+                    f"{self.settings.rate_window:g} seconds; please wait a moment",
+                    text.client_id,
+                )
+            )
+            return
+        inbound = InboundMessage(
+            channel=Channel.CHAT,
+            provider_id=text.client_id,
+            sender=session.session_id,
+            recipient=RECIPIENT,
+            body=text.text,
+        )
+        try:
+            await self._on_inbound(inbound)
+        except Exception:
+            # The edge: the message was not committed, and the page must hear so and keep it.
+            log.exception("chat message from session %s… not accepted", session.session_id[:6])
+            connection.push(
+                error("not_accepted", "message not accepted; it will be sent again", text.client_id)
+            )
+            return
+        log.debug("chat message %s from session %s accepted", text.client_id, session.session_id)

@@ -1,0 +1,103 @@
+"""Signing in and out, who am I, and my presence (which decides whether routing offers me work)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from gateway.api.common import (
+    FANOUT,
+    case_routing_of,
+    guard,
+    json_body,
+    nudge,
+    store_of,
+    text_field,
+)
+from gateway.auth import COOKIE, SESSION_LIFETIME, Staff, sign_in, sign_out
+from gateway.store.models import Agent, Tier
+from routing import Presence
+
+
+def agent_json(agent: Agent) -> dict[str, Any]:
+    return {
+        "id": agent.id,
+        "username": agent.username,
+        "display_name": agent.display_name,
+        "tier": agent.tier.value,
+        "skills": list(agent.skills),
+        "presence": agent.presence,
+    }
+
+
+async def _me(request: web.Request, staff: Staff) -> dict[str, Any]:
+    async with store_of(request).transaction() as tx:
+        agent = await tx.session.get_one(Agent, staff.agent_id)
+    # The page keeps the CSRF token in memory only; after a reload it asks for it here, which a
+    # page on another site cannot read.
+    return {"agent": agent_json(agent), "csrf_token": staff.csrf_token}
+
+
+async def create_session(request: web.Request) -> web.Response:
+    data = await json_body(request)
+    username = text_field(data, "username")
+    password = data.get("password")
+    if not isinstance(password, str):
+        raise web.HTTPBadRequest(text="'password' must be a string")
+    assert username is not None
+    signed = await sign_in(store_of(request), username, password)
+    if signed is None:
+        raise web.HTTPUnauthorized(text="wrong username or password")
+    response = web.json_response(await _me(request, signed.staff), status=201)
+    response.set_cookie(
+        COOKIE,
+        signed.token,
+        httponly=True,
+        samesite="Strict",
+        secure=request.secure,
+        path="/",
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+    )
+    return response
+
+
+@guard(Tier.REP)
+async def delete_session(request: web.Request, staff: Staff) -> web.Response:
+    token = request.cookies.get(COOKIE)
+    if token:
+        await sign_out(store_of(request), token)
+    fanout = request.app.get(FANOUT)
+    if fanout is not None:
+        await fanout.hub.close_agent(staff.agent_id)
+    response = web.json_response({"signed_out": True})
+    response.del_cookie(COOKIE, path="/")
+    return response
+
+
+@guard(Tier.REP)
+async def get_me(request: web.Request, staff: Staff) -> web.Response:
+    return web.json_response(await _me(request, staff))
+
+
+@guard(Tier.REP)
+async def put_presence(request: web.Request, staff: Staff) -> web.Response:
+    data = await json_body(request)
+    try:
+        presence = Presence(str(data.get("presence")))
+    except ValueError:
+        raise web.HTTPBadRequest(
+            text="'presence' must be one of " + ", ".join(p.value for p in Presence)
+        ) from None
+    await case_routing_of(request).set_presence(staff.agent_id, presence)
+    nudge(request)
+    return web.json_response(await _me(request, staff))
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        web.post("/api/session", create_session),
+        web.delete("/api/session", delete_session),
+        web.get("/api/me", get_me),
+        web.put("/api/me/presence", put_presence),
+    ]

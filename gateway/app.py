@@ -1,0 +1,215 @@
+"""The composition root: ``create_app(settings)`` wires store, NLP, routing and channels.
+
+Resources open and close in ``cleanup_ctx`` generators, in order: the store, routing state,
+then the contact-center services that use them (NLP model, intake, outbound, sweeps).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from aiohttp import web
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
+
+import routing
+from channels import InboundMessage
+from channels.twilio_send import TwilioSmsSender
+from channels.twilio_settings import TwilioSmsSettings
+from channels.twilio_sms import TwilioSmsWebhooks
+from gateway.api import setup_staff
+from gateway.case_routing import CaseRouting
+from gateway.chat import ChatGateway
+from gateway.inbox import Inbox
+from gateway.intake import Analyzer, Intake
+from gateway.metrics import Metrics
+from gateway.outbound import Outbound, Sender
+from gateway.settings import Settings
+from gateway.store import CaseStore, create_engine
+from gateway.sweeper import Sweeper
+from nlp.model import NlpModel
+
+log = logging.getLogger(__name__)
+
+SETTINGS = web.AppKey("settings", Settings)
+STORE = web.AppKey("store", CaseStore)
+METRICS = web.AppKey("metrics", Metrics)
+REDIS = web.AppKey("redis", Redis)
+ROUTER = web.AppKey("router", routing.Router)
+CASE_ROUTING = web.AppKey("case_routing", CaseRouting)
+OUTBOUND = web.AppKey("outbound", Outbound)
+INBOX = web.AppKey("inbox", Inbox)
+SENDERS = web.AppKey("senders", dict[str, Sender])
+CHAT = web.AppKey("chat", ChatGateway)
+
+Clock = Callable[[], float]
+
+
+def create_app(
+    settings: Settings,
+    *,
+    analyze: Analyzer | None = None,
+    routing_policy: routing.RoutingPolicy | None = None,
+    clock: Clock = time.time,
+) -> web.Application:
+    """``analyze``, ``routing_policy`` and ``clock`` replace the defaults in tests only."""
+    metrics = Metrics()
+    app = web.Application(middlewares=[metrics.middleware])
+    app[SETTINGS] = settings
+    app[METRICS] = metrics
+    app[SENDERS] = {}
+    app.cleanup_ctx.append(_store)
+    app.cleanup_ctx.append(_routing_context(routing_policy, clock))
+    if settings.twilio is not None:
+        _add_twilio_sms(app, _twilio_sms_settings(settings))
+    app.cleanup_ctx.append(_contact_center_context(analyze))
+    _add_web_chat(app)
+    setup_staff(app)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics.handle)
+    return app
+
+
+async def _store(app: web.Application) -> AsyncIterator[None]:
+    store = CaseStore(create_engine(app[SETTINGS].database_url))
+    app[STORE] = store
+    yield
+    await store.close()
+
+
+def _routing_context(
+    policy: routing.RoutingPolicy | None, clock: Clock
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        """Routing state lives in Redis; with no REDIS_URL an in-process server runs the same code.
+
+        A replica starts even while Redis is down, and reports not ready until it is back."""
+        url = app[SETTINGS].redis_url
+        redis = Redis.from_url(url, decode_responses=True) if url else await routing.connect(None)
+        app[REDIS] = redis
+        case_routing = CaseRouting(app[STORE])
+        router = routing.Router(redis, policy, on_event=case_routing.record, clock=clock)
+        case_routing.attach(router)
+        app[ROUTER] = router
+        app[CASE_ROUTING] = case_routing
+        yield
+        await redis.aclose()
+
+    return context
+
+
+def _contact_center_context(
+    analyze: Analyzer | None,
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        settings = app[SETTINGS]
+        intake = Intake(app[STORE], analyze or NlpModel.load(settings.nlp_model_path).analyze)
+        senders: dict[str, Sender] = app[SENDERS]
+        outbound = Outbound(app[STORE], senders)
+        inbox = Inbox(intake, outbound, app[CASE_ROUTING].after_turn, settings.reply_budget)
+        app[OUTBOUND] = outbound
+        app[INBOX] = inbox
+        sweeper = Sweeper(inbox)
+        router = app[ROUTER]
+        async with (
+            _background(sweeper.run()),
+            _background(router.tick_forever(snapshot=app[CASE_ROUTING].snapshot)),
+        ):
+            yield
+        await inbox.drain()
+        intake.close()
+
+    return context
+
+
+@contextlib.asynccontextmanager
+async def _background(work: Awaitable[None]) -> AsyncIterator[None]:
+    task = asyncio.ensure_future(work)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def _twilio_sms_settings(settings: Settings) -> TwilioSmsSettings:
+    assert settings.twilio is not None
+    return TwilioSmsSettings(
+        account_sid=settings.twilio.account_sid,
+        auth_token=settings.twilio.auth_token,
+        public_base_url=settings.public_base_url,
+        api_base=settings.twilio.api_base,
+        messaging_service_sid=settings.twilio.messaging_service_sid,
+        from_number=settings.twilio.from_number,
+    )
+
+
+def _add_twilio_sms(app: web.Application, sms: TwilioSmsSettings) -> None:
+    """The webhooks look the inbox up per request: it is built at start-up, after the routes."""
+    metrics = app[METRICS]
+
+    async def on_inbound(message: InboundMessage) -> str | None:
+        return await app[INBOX].answer(message)
+
+    async def on_status(provider_id: str, status: str, error_code: str | None) -> None:
+        await app[OUTBOUND].on_status(provider_id, status, error_code)
+
+    webhooks = TwilioSmsWebhooks(
+        sms,
+        on_inbound=on_inbound,
+        on_status=on_status,
+        on_rejected=lambda reason: metrics.webhooks_rejected.labels("sms", reason).inc(),
+    )
+    app.add_routes(webhooks.routes())
+
+    async def sender(app: web.Application) -> AsyncIterator[None]:
+        twilio = TwilioSmsSender(sms)
+        app[SENDERS]["sms"] = twilio
+        yield
+        await twilio.aclose()
+
+    app.cleanup_ctx.append(sender)
+
+
+def _add_web_chat(app: web.Application) -> None:
+    """After the contact-center context: the chat needs the inbox, and closes before it drains."""
+    chat = ChatGateway(app[SETTINGS])
+    app[CHAT] = chat
+    app.add_routes(chat.routes())
+    app.on_shutdown.append(chat.close_sockets)
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        async with chat.running(app[STORE], app[REDIS], app[INBOX], app[SENDERS]):
+            yield
+
+    app.cleanup_ctx.append(context)
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "alive"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Ready when the store and routing state answer; a load balancer stops sending otherwise."""
+    checks: dict[str, str] = {}
+    try:
+        await request.app[STORE].ping()
+        checks["store"] = "ok"
+    except (SQLAlchemyError, OSError) as error:
+        log.warning("readiness: store unreachable: %s", type(error).__name__)
+        checks["store"] = "unreachable"
+    try:
+        await request.app[REDIS].ping()
+        checks["routing"] = "ok"
+    except (RedisError, OSError) as error:
+        log.warning("readiness: routing state unreachable: %s", type(error).__name__)
+        checks["routing"] = "unreachable"
+    ready = all(v == "ok" for v in checks.values())
+    return web.json_response({"ready": ready, **checks}, status=200 if ready else 503)

@@ -1,0 +1,322 @@
+"""Live events for staff: from the outbox, across replicas, to the WebSockets of the right people.
+
+Every case change writes an outbox row in its own transaction. In every replica a relay claims
+unpublished rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two relays never claim the same
+row; SQLite runs one writer at a time anyway), publishes them on a Redis channel and marks them
+published in the same transaction: a failed publish rolls the claim back and the rows are tried
+again. Delivery is therefore at least once, so every consumer drops an outbox id it has seen.
+Every replica subscribes to the channel and pushes each event to its own staff WebSockets,
+filtered by role: a representative hears of their own offers and cases, seniors and leads also
+of escalations, SLA breaches and urgent or hostile contacts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from aiohttp import web
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import delete, event, select, update
+
+from gateway.auth import Staff
+from gateway.store import CaseStore
+from gateway.store.models import OutboxEvent, Tier, utcnow
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "gateway:outbox"
+ALERT_KINDS = frozenset({"escalated", "lead_alerted", "sla_breached"})
+RETENTION = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class FanoutEvent:
+    """One outbox row as it travels between replicas."""
+
+    id: int
+    topic: str
+    payload: dict[str, Any]
+
+    def to_json(self) -> str:
+        return json.dumps({"id": self.id, "topic": self.topic, "payload": self.payload})
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> FanoutEvent:
+        data = json.loads(raw)
+        return cls(int(data["id"]), str(data["topic"]), dict(data["payload"]))
+
+    def frame(self) -> dict[str, Any]:
+        """What a staff WebSocket receives; who else was told is nobody's business."""
+        data = {k: v for k, v in self.payload.items() if k != "audience"}
+        return {"type": "event", "id": self.id, "topic": self.topic, **data}
+
+
+def visible_to(staff: Staff, event: FanoutEvent) -> bool:
+    """The role filter, the same on every replica."""
+    payload = event.payload
+    audience = payload.get("audience") or {}
+    me = str(staff.agent_id)
+    if me in (str(payload.get("agent_id")), str(audience.get("assignee"))):
+        return True
+    if staff.tier is Tier.REP:
+        return False
+    if event.topic != "case":
+        return True
+    return (
+        payload.get("kind") in ALERT_KINDS
+        or bool(audience.get("urgent"))
+        or bool(audience.get("hostile"))
+    )
+
+
+class Relay:
+    """Moves committed outbox rows onto Redis pub/sub; safe to run in every replica at once."""
+
+    def __init__(
+        self,
+        store: CaseStore,
+        redis: Redis,
+        *,
+        channel: str = CHANNEL,
+        interval: float = 0.5,
+        batch: int = 200,
+    ) -> None:
+        self.store = store
+        self.redis = redis
+        self.channel = channel
+        self.interval = interval
+        self.batch = batch
+        self._wake = asyncio.Event()
+
+    def nudge(self) -> None:
+        """Something was just committed here: relay now rather than at the next poll."""
+        self._wake.set()
+
+    async def relay_once(self) -> int:
+        """Claim, publish and mark one batch; returns how many rows went out."""
+        async with self.store.transaction() as tx:
+            claimable = (
+                select(OutboxEvent.id)
+                .where(OutboxEvent.published_at.is_(None))
+                .order_by(OutboxEvent.id)
+                .limit(self.batch)
+                .with_for_update(skip_locked=True)
+            )
+            rows = await tx.session.execute(
+                update(OutboxEvent)
+                .where(OutboxEvent.id.in_(claimable.scalar_subquery()))
+                .where(OutboxEvent.published_at.is_(None))
+                .values(published_at=utcnow())
+                .returning(OutboxEvent.id, OutboxEvent.topic, OutboxEvent.payload)
+                .execution_options(synchronize_session=False)
+            )
+            events = sorted(
+                (FanoutEvent(row.id, row.topic, row.payload) for row in rows), key=lambda e: e.id
+            )
+            if events:
+                # Published before the claim commits: if Redis refuses, the claim rolls back.
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    for event in events:
+                        pipe.publish(self.channel, event.to_json())
+                    await pipe.execute()
+        return len(events)
+
+    async def prune(self) -> None:
+        """Published rows are kept a day for inspection, then dropped."""
+        async with self.store.transaction() as tx:
+            await tx.session.execute(
+                delete(OutboxEvent).where(OutboxEvent.published_at < utcnow() - RETENTION)
+            )
+
+    async def run(self) -> None:
+        """The worker loop: relay while there is a backlog, otherwise wait for a nudge or a poll."""
+        rounds = 0
+        while True:
+            try:
+                sent = await self.relay_once()
+                rounds += 1
+                if rounds % 3000 == 0:
+                    await self.prune()
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError) as error:
+                log.warning(
+                    "outbox relay: Redis unreachable (%s); again in 1 s", type(error).__name__
+                )
+                await asyncio.sleep(1.0)
+                continue
+            except Exception:
+                # The loop edge: the store being down must not stop the relay for good.
+                log.exception("outbox relay failed; retrying in 1 s")
+                await asyncio.sleep(1.0)
+                continue
+            if sent == 0:
+                # A nudge during an empty round was most likely our own commit; anything else
+                # is found by the next poll at the latest.
+                self._wake.clear()
+            if sent < self.batch:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.interval)
+                self._wake.clear()
+
+
+Deliver = Callable[[FanoutEvent], Awaitable[None]]
+
+
+class Subscriber:
+    """One per replica: hears every published event once per id and hands it on."""
+
+    def __init__(
+        self, redis: Redis, deliver: Deliver, *, channel: str = CHANNEL, remember: int = 10_000
+    ) -> None:
+        self.redis = redis
+        self.deliver = deliver
+        self.channel = channel
+        self.subscribed = asyncio.Event()
+        self._seen: set[int] = set()
+        self._order: deque[int] = deque()
+        self._remember = remember
+
+    def first_time(self, event_id: int) -> bool:
+        """Idempotency: an id seen among the last ``remember`` is dropped."""
+        if event_id in self._seen:
+            return False
+        self._seen.add(event_id)
+        self._order.append(event_id)
+        if len(self._order) > self._remember:
+            self._seen.discard(self._order.popleft())
+        return True
+
+    async def handle(self, raw: str | bytes) -> None:
+        try:
+            event = FanoutEvent.from_json(raw)
+        except (ValueError, KeyError, TypeError):
+            log.warning("dropped a malformed fan-out message")
+            return
+        if self.first_time(event.id):
+            await self.deliver(event)
+
+    async def run(self) -> None:
+        while True:
+            pubsub = self.redis.pubsub()
+            try:
+                await pubsub.subscribe(self.channel)
+                self.subscribed.set()
+                while True:
+                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                    if message is not None and message.get("type") == "message":
+                        await self.handle(message["data"])
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError) as error:
+                self.subscribed.clear()
+                log.warning("fan-out subscription lost (%s); again in 1 s", type(error).__name__)
+                await asyncio.sleep(1.0)
+            except Exception:
+                # The loop edge: a bad event or a bug must not end live updates for good.
+                self.subscribed.clear()
+                log.exception("fan-out subscription failed; subscribing again in 1 s")
+                await asyncio.sleep(1.0)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+
+@dataclass(eq=False)
+class Listener:
+    staff: Staff
+    socket: web.WebSocketResponse
+    sent: int = field(default=0)
+
+
+class Hub:
+    """The staff WebSockets connected to this replica."""
+
+    def __init__(self) -> None:
+        self.listeners: set[Listener] = set()
+
+    def add(self, staff: Staff, socket: web.WebSocketResponse) -> Listener:
+        listener = Listener(staff, socket)
+        self.listeners.add(listener)
+        return listener
+
+    def remove(self, listener: Listener) -> None:
+        self.listeners.discard(listener)
+
+    async def deliver(self, event: FanoutEvent) -> None:
+        frame = event.frame()
+        for listener in list(self.listeners):
+            if listener.socket.closed or not visible_to(listener.staff, event):
+                continue
+            try:
+                await listener.socket.send_json(frame)
+                listener.sent += 1
+            except (ConnectionError, RuntimeError):
+                self.remove(listener)
+
+    async def close_agent(self, agent_id: int) -> None:
+        """Signing out ends that person's live feeds on this replica at once."""
+        for listener in [x for x in self.listeners if x.staff.agent_id == agent_id]:
+            self.remove(listener)
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await listener.socket.close(code=1000, message=b"signed out")
+
+    async def close_all(self) -> None:
+        """At shutdown, so the server is not kept waiting on open sockets."""
+        for listener in list(self.listeners):
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await listener.socket.close(code=1001, message=b"server shutting down")
+        self.listeners.clear()
+
+
+def channel_for(redis: Redis) -> str:
+    """Pub/sub ignores Redis database numbers, so two deployments (or test runs) sharing one
+    server on different databases would hear each other; the channel names the database."""
+    db = redis.connection_pool.connection_kwargs.get("db", 0)
+    return f"{CHANNEL}:{db}"
+
+
+class Fanout:
+    """The relay, the subscriber and the hub of one replica."""
+
+    def __init__(self, store: CaseStore, redis: Redis, *, channel: str | None = None) -> None:
+        channel = channel or channel_for(redis)
+        self.store = store
+        self.hub = Hub()
+        self.relay = Relay(store, redis, channel=channel)
+        self.subscriber = Subscriber(redis, self.hub.deliver, channel=channel)
+
+    def _committed(self, _connection: Any) -> None:
+        # SQLAlchemy's asyncio layer runs engine events on the event loop's thread.
+        self.relay.nudge()
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Commits on this replica's engine wake the relay at once; other replicas' commits are
+        found by its poll."""
+        engine = self.store.engine.sync_engine
+        event.listen(engine, "commit", self._committed)
+        subscriber = asyncio.create_task(self.subscriber.run())
+        relay = asyncio.create_task(self.relay.run())
+        try:
+            # Subscribed before serving if Redis answers soon; a replica still starts without it.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(2):
+                    await self.subscriber.subscribed.wait()
+            yield
+        finally:
+            for task in (relay, subscriber):
+                task.cancel()
+            for task in (relay, subscriber):
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            event.remove(engine, "commit", self._committed)

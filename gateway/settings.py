@@ -1,0 +1,184 @@
+"""Gateway settings: one frozen value, read from the environment only by ``main()``.
+
+Every problem is reported as a :class:`ConfigError` naming the variable, so start-up can stop
+with one clear line instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_DATABASE_URL = "sqlite:///var/gateway.db"
+DEFAULT_MODEL_PATH = "nlp/model"
+MIN_SECRET_CHARS = 16
+_ORIGIN = re.compile(r"^https?://[^/\s?#]+$")
+
+
+def random_secret() -> str:
+    """The embedded default: one process signs and checks every chat token, so a secret made up
+    at start-up works; pages simply start new chat sessions after a restart."""
+    return secrets.token_urlsafe(32)
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; ``str()`` is the one line shown to the operator."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+
+
+@dataclass(frozen=True, slots=True)
+class TwilioSettings:
+    account_sid: str
+    auth_token: str
+    api_base: str | None = None
+    messaging_service_sid: str | None = None
+    from_number: str | None = None
+
+    def __repr__(self) -> str:
+        return f"TwilioSettings(account_sid={self.account_sid!r}, auth_token='***')"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    public_base_url: str = "http://127.0.0.1:8080"
+    twilio: TwilioSettings | None = None
+    smtp_listen_host: str = "127.0.0.1"
+    smtp_listen_port: int = 2525
+    smtp_relay_url: str | None = None
+    mail_domain: str = "utility.example"
+    nlp_model_path: Path = Path(DEFAULT_MODEL_PATH)
+    log_level: str = "INFO"
+    session_secret: str = field(default_factory=random_secret, repr=False)
+    chat_allowed_origins: tuple[str, ...] = ()
+    # How long a webhook waits for its turn's reply to answer in the same exchange (TwiML);
+    # slower replies go out through the provider's API instead.
+    reply_budget: float = 0.8
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        port = _port("PORT", get("PORT"), 8080)
+        database_url = normalise_database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+        redis_url = get("REDIS_URL")
+        if redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise ConfigError("REDIS_URL", "must start with redis://, rediss:// or unix://")
+        public_base_url = (get("PUBLIC_BASE_URL") or f"http://127.0.0.1:{port}").rstrip("/")
+        if not public_base_url.startswith(("http://", "https://")):
+            raise ConfigError("PUBLIC_BASE_URL", "must be an http:// or https:// URL")
+        return cls(
+            host=get("HOST") or "127.0.0.1",
+            port=port,
+            database_url=database_url,
+            redis_url=redis_url,
+            public_base_url=public_base_url,
+            twilio=_twilio(get),
+            smtp_listen_host=get("SMTP_LISTEN_HOST") or "127.0.0.1",
+            smtp_listen_port=_port("SMTP_LISTEN_PORT", get("SMTP_LISTEN_PORT"), 2525),
+            smtp_relay_url=get("SMTP_RELAY_URL"),
+            mail_domain=get("MAIL_DOMAIN") or "utility.example",
+            nlp_model_path=Path(get("NLP_MODEL_PATH") or DEFAULT_MODEL_PATH),
+            log_level=(get("LOG_LEVEL") or "INFO").upper(),
+            session_secret=_session_secret(get("SESSION_SECRET"), redis_url),
+            chat_allowed_origins=_origins(get("CHAT_ALLOWED_ORIGINS")),
+        )
+
+
+def normalise_database_url(raw: str) -> str:
+    """Accept the URLs operators write (``postgresql://``, ``sqlite:///``); pick async drivers."""
+    try:
+        url: URL = make_url(raw)
+    except ArgumentError:
+        raise ConfigError(
+            "DATABASE_URL", "malformed URL (expected postgresql://… or sqlite:///…)"
+        ) from None
+    backend = url.get_backend_name()
+    if backend == "postgresql":
+        url = url.set(drivername="postgresql+asyncpg")
+        if not url.database:
+            raise ConfigError("DATABASE_URL", "names no database")
+    elif backend == "sqlite":
+        url = url.set(drivername="sqlite+aiosqlite")
+        if not url.database or url.database == ":memory:":
+            raise ConfigError("DATABASE_URL", "SQLite needs a file path (sqlite:///var/gateway.db)")
+    else:
+        raise ConfigError(
+            "DATABASE_URL", f"unsupported database {backend!r} (use postgresql or sqlite)"
+        )
+    return url.render_as_string(hide_password=False)
+
+
+def _port(variable: str, raw: str | None, default: int) -> int:
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ConfigError(variable, f"not a TCP port: {raw!r}")
+    return int(raw)
+
+
+def _session_secret(raw: str | None, redis_url: str | None) -> str:
+    """Replicas (a shared Redis) must share the secret, or a page reconnecting to another replica
+    would lose its conversation; one embedded process can make one up."""
+    if raw is None:
+        if redis_url is not None:
+            raise ConfigError(
+                "SESSION_SECRET",
+                "required with REDIS_URL: every replica must sign chat tokens alike",
+            )
+        return random_secret()
+    if len(raw) < MIN_SECRET_CHARS:
+        raise ConfigError("SESSION_SECRET", f"use at least {MIN_SECRET_CHARS} random characters")
+    return raw
+
+
+def _origins(raw: str | None) -> tuple[str, ...]:
+    """``CHAT_ALLOWED_ORIGINS``: scheme://host[:port] entries, comma-separated; none: the origin
+    of PUBLIC_BASE_URL (see ``gateway.chat.allowed_origins``)."""
+    if raw is None:
+        return ()
+    origins = tuple(o.strip().rstrip("/").lower() for o in raw.split(",") if o.strip())
+    for origin in origins:
+        if not _ORIGIN.match(origin):
+            raise ConfigError(
+                "CHAT_ALLOWED_ORIGINS", f"not an origin (scheme://host[:port]): {origin!r}"
+            )
+    return origins
+
+
+def _twilio(get: Callable[[str], str | None]) -> TwilioSettings | None:
+    """Twilio routes are enabled by ``TWILIO_ACCOUNT_SID``; a token must then come with it."""
+    sid, token = get("TWILIO_ACCOUNT_SID"), get("TWILIO_AUTH_TOKEN")
+    if sid is None and token is None:
+        return None
+    if sid is None:
+        raise ConfigError("TWILIO_ACCOUNT_SID", "missing while TWILIO_AUTH_TOKEN is set")
+    if token is None:
+        raise ConfigError("TWILIO_AUTH_TOKEN", "missing while Twilio routes are enabled")
+    from_number, service = get("TWILIO_FROM_NUMBER"), get("TWILIO_MESSAGING_SERVICE_SID")
+    if from_number is None and service is None:
+        raise ConfigError(
+            "TWILIO_FROM_NUMBER",
+            "set it (or TWILIO_MESSAGING_SERVICE_SID) to say where replies come from",
+        )
+    return TwilioSettings(
+        account_sid=sid,
+        auth_token=token,
+        api_base=get("TWILIO_API_BASE"),
+        messaging_service_sid=service,
+        from_number=from_number,
+    )

@@ -1,0 +1,2 @@
+-- No arguments: offers waiting contacts to free agents.
+return reply('ok', dispatch())

@@ -1,0 +1,103 @@
+"""A gateway serving the web chat, and customers who chat with it through real WebSockets."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from sqlalchemy import select
+
+from gateway.app import OUTBOUND
+from gateway.casework import Reply, reply_to_customer
+from gateway.store import CaseStore
+from gateway.store.models import Agent, Case
+
+ORIGIN = "http://127.0.0.1:8080"
+"""The origin of the default PUBLIC_BASE_URL, so the default allow-list."""
+WAIT = 15.0
+"""Generous: a frame normally arrives in milliseconds, but the first analysis may be slower."""
+
+
+@dataclass
+class ChatCustomer:
+    """One browser tab: a socket, the token it was given, and the frames it has seen."""
+
+    ws: aiohttp.ClientWebSocketResponse
+    session: str
+    token: str
+    seen: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def last_seen(self) -> int | None:
+        ids = [f["id"] for f in self.seen if f["type"] == "message"]
+        return max(ids) if ids else None
+
+    async def frame(self) -> dict[str, Any]:
+        """The next frame other than a typing indicator."""
+        while True:
+            frame: dict[str, Any] = await self.ws.receive_json(timeout=WAIT)
+            if frame["type"] != "typing":
+                self.seen.append(frame)
+                return frame
+
+    async def message(self) -> dict[str, Any]:
+        frame = await self.frame()
+        assert frame["type"] == "message", frame
+        return frame
+
+    async def say(self, text: str, *, replies: int = 1) -> list[str]:
+        """Send a message; wait for its echo and ``replies`` outbound messages, in any order."""
+        client_id = str(uuid.uuid4())
+        await self.ws.send_str(json.dumps({"type": "message", "id": client_id, "text": text}))
+        echoed, answers = False, []
+        while not echoed or len(answers) < replies:
+            frame = await self.message()
+            if frame.get("client_id") == client_id:
+                assert frame["direction"] == "inbound" and frame["author"] == "you"
+                assert frame["text"] == text
+                echoed = True
+            else:
+                assert frame["direction"] == "outbound", frame
+                answers.append(frame["text"])
+        return answers
+
+    async def close(self) -> None:
+        await self.ws.close()
+
+
+async def open_chat(
+    client: TestClient[Any, Any],
+    *,
+    token: str | None = None,
+    last_seen: int | None = None,
+    origin: str = ORIGIN,
+) -> ChatCustomer:
+    ws = await client.ws_connect("/chat/ws", headers={"Origin": origin})
+    await ws.send_json({"type": "hello", "token": token, "last_seen": last_seen})
+    welcome = await ws.receive_json(timeout=WAIT)
+    assert welcome["type"] == "welcome", welcome
+    return ChatCustomer(ws, welcome["session"], welcome["token"])
+
+
+async def agent_reply(
+    app: web.Application, store: CaseStore, case_number: str, username: str, body: str
+) -> Reply:
+    """What the desk does when a representative answers, through the given replica."""
+    async with store.transaction() as tx:
+        agent_id = await tx.session.scalar(select(Agent.id).where(Agent.username == username))
+    assert agent_id is not None, username
+    return await reply_to_customer(
+        store, app[OUTBOUND], case_number=case_number, agent_id=agent_id, body=body
+    )
+
+
+async def case_of(store: CaseStore, number: str) -> Case:
+    async with store.transaction() as tx:
+        case = await tx.case_by_number(number)
+    assert case is not None, number
+    return case

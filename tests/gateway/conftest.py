@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from gateway.app import create_app
+from gateway.demo import seed_demo
+from gateway.intake import Analyzer
+from gateway.settings import Settings, TwilioSettings
+from gateway.store import CaseStore
+from nlp import Analysis
+from nlp.model import DEFAULT_MODEL_DIR, NlpModel
+from tests.gateway.sms_support import PUBLIC_BASE_URL, UTILITY_NUMBER, SmsGateway
+from tests.gateway.staff_support import Staffing
+from tests.support.twilio_api import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, running_twilio_api
+
+ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
+
+
+@pytest.fixture
+def settings(request: pytest.FixtureRequest, store: CaseStore) -> Settings:
+    """A gateway on the migrated test store: embedded (SQLite, in-process routing) or services
+    (PostgreSQL, the real Redis)."""
+    engine_url = store.engine.url.render_as_string(hide_password=False)
+    if store.engine.dialect.name == "sqlite":
+        return Settings(database_url=engine_url)
+    return Settings(database_url=engine_url, redis_url=request.getfixturevalue("redis_url"))
+
+
+@pytest.fixture
+async def gateway_client(aiohttp_client: ClientFactory, settings: Settings) -> TestClient[Any, Any]:
+    app: web.Application = create_app(settings)
+    return await aiohttp_client(app)
+
+
+@pytest.fixture(scope="session")
+def nlp_model() -> NlpModel:
+    """The model `make model` built, loaded once for the whole run."""
+    return NlpModel.load(DEFAULT_MODEL_DIR)
+
+
+async def _sms_gateway(
+    aiohttp_client: ClientFactory,
+    settings: Settings,
+    store: CaseStore,
+    analyze: Analyzer,
+    reply_budget: float,
+) -> AsyncIterator[SmsGateway]:
+    await seed_demo(store)
+    async with running_twilio_api() as twilio:
+        sms_settings = replace(
+            settings,
+            public_base_url=PUBLIC_BASE_URL,
+            reply_budget=reply_budget,
+            twilio=TwilioSettings(
+                TEST_ACCOUNT_SID,
+                TEST_AUTH_TOKEN,
+                api_base=twilio.base_url,
+                from_number=UTILITY_NUMBER,
+            ),
+        )
+        app = create_app(sms_settings, analyze=analyze)
+        client = await aiohttp_client(app)
+        yield SmsGateway(client, app, twilio, store)
+
+
+@pytest.fixture
+async def sms_gateway(
+    aiohttp_client: ClientFactory, settings: Settings, store: CaseStore, nlp_model: NlpModel
+) -> AsyncIterator[SmsGateway]:
+    """The gateway with Twilio SMS, the demo utility loaded, and the real NLP model. Replies are
+    waited for long enough that they always come back in the webhook's answer, even on a busy
+    machine; ``slow_sms_gateway`` covers the other path."""
+    async for gateway in _sms_gateway(aiohttp_client, settings, store, nlp_model.analyze, 10.0):
+        yield gateway
+
+
+@pytest.fixture
+async def slow_sms_gateway(
+    aiohttp_client: ClientFactory, settings: Settings, store: CaseStore, nlp_model: NlpModel
+) -> AsyncIterator[SmsGateway]:
+    """As ``sms_gateway``, but every analysis takes two seconds, longer than a webhook may wait."""
+
+    def slow_analyze(text: str, channel: str | None) -> Analysis:
+        time.sleep(2)
+        return nlp_model.analyze(text, channel)
+
+    async for gateway in _sms_gateway(aiohttp_client, settings, store, slow_analyze, 0.8):
+        yield gateway
+
+
+@pytest.fixture
+async def staffing(sms_gateway: SmsGateway) -> AsyncIterator[Staffing]:
+    """Staff browsers on the SMS gateway, each with its own cookies."""
+    staffing = Staffing(sms_gateway.client)
+    try:
+        yield staffing
+    finally:
+        await staffing.close()

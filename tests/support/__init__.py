@@ -1,0 +1,1 @@
+"""Test helpers shared across packages: stand-in servers, payload loaders."""
