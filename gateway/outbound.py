@@ -88,7 +88,11 @@ class Outbound:
         async with self.store.transaction() as tx:
             claimed = await tx.session.execute(
                 update(Message)
-                .where(Message.id == message_id, Message.delivery_status == "queued")
+                .where(
+                    Message.id == message_id,
+                    Message.provider_id.is_(None),
+                    Message.delivery_status == "queued",
+                )
                 .values(delivery_status="sent", send_attempts=Message.send_attempts + 1)
                 .execution_options(synchronize_session=False)
             )
@@ -119,16 +123,19 @@ class Outbound:
             log.warning("outbound message %d failed: %s", message_id, error)
         return status
 
-    async def due_for_retry(self, now: datetime | None = None) -> list[int]:
-        """Queued or retrying messages whose time has come, for the delivery sweep."""
-        now = now or utcnow()
+    async def due_for_retry(self, now: datetime, queued_before: datetime) -> list[int]:
+        """Messages the delivery sweep should send: retries whose time has come, and messages
+        queued before ``queued_before`` that nobody tried (their replica died). A reply queued
+        more recently still belongs to whoever queued it: it may be on its way back inside a
+        webhook's own response, and sweeping it would send it twice."""
+        never_tried = Message.next_attempt_at.is_(None) & (Message.created_at < queued_before)
         async with self.store.transaction() as tx:
             rows = await tx.session.scalars(
                 select(Message.id).where(
                     Message.direction == Direction.OUTBOUND,
                     Message.provider_id.is_(None),
                     Message.delivery_status.in_(SENDABLE),
-                    (Message.next_attempt_at.is_(None)) | (Message.next_attempt_at <= now),
+                    never_tried | (Message.next_attempt_at <= now),
                 )
             )
             return list(rows)

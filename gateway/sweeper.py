@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from gateway.inbox import Inbox
 from gateway.intake import unhandled
@@ -17,7 +17,8 @@ from gateway.store.models import utcnow
 log = logging.getLogger(__name__)
 
 GRACE = timedelta(seconds=30)
-"""How long a committed message may wait for its turn before the sweep assumes its replica died."""
+"""How long a committed message may wait for its turn, or a queued reply for its first send,
+before the sweep assumes the replica that owned it died."""
 
 
 class Sweeper:
@@ -31,14 +32,14 @@ class Sweeper:
         self.extra = extra
         self.interval = interval
 
-    async def sweep(self) -> None:
-        now = utcnow()
+    async def sweep(self, now: datetime | None = None) -> None:
+        now = now or utcnow()
         for message in await unhandled(self.inbox.intake.store, now - GRACE):
             log.info("recovering message %d left without a turn", message.message_id)
             turn = await self.inbox.run_turn(message.message_id, message.body, message.channel)
             if turn.reply_message_id is not None:
                 await self.inbox.outbound.deliver(turn.reply_message_id)
-        for message_id in await self.inbox.outbound.due_for_retry(now):
+        for message_id in await self.inbox.outbound.due_for_retry(now, now - GRACE):
             await self.inbox.outbound.deliver(message_id)
         if self.extra is not None:
             await self.extra()

@@ -1,0 +1,93 @@
+"""The recovery sweep: what a crashed replica left half-done is finished by another, and what a
+live replica is still doing is left alone, so nothing is lost and nothing is sent twice.
+
+The sweep is called directly with a clock set past its grace period, as if time had passed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from channels import Channel, InboundMessage
+from gateway.app import INBOX
+from gateway.casework import reply_to_customer
+from gateway.inbox import Inbox
+from gateway.store.models import utcnow
+from gateway.sweeper import GRACE, Sweeper
+from tests.gateway.sms_support import KNOWN, UTILITY_NUMBER, SmsGateway, case_number_in
+
+BILL_QUESTION = "why is my water bill $412 this month?? its usually like $80"
+
+
+def text_from(phone: str, body: str, sid: str) -> InboundMessage:
+    return InboundMessage(
+        channel=Channel.SMS, provider_id=sid, sender=phone, recipient=UTILITY_NUMBER, body=body
+    )
+
+
+def later() -> datetime:
+    return utcnow() + GRACE * 2
+
+
+async def test_a_text_committed_by_a_replica_that_then_died_gets_its_turn_and_reply(
+    sms_gateway: SmsGateway,
+) -> None:
+    inbox: Inbox = sms_gateway.app[INBOX]
+    await inbox.intake.accept(text_from(KNOWN.phone, BILL_QUESTION, "SM" + "1" * 32))
+    sweeper = Sweeper(inbox)
+
+    await sweeper.sweep(utcnow())
+    assert sms_gateway.twilio.requests == []
+
+    await sweeper.sweep(later())
+    sent = await sms_gateway.twilio.next_request()
+    assert sent.form["To"] == KNOWN.phone
+    await sms_gateway.case(case_number_in(sent.form["Body"]))
+
+
+async def test_a_reply_still_waiting_for_its_webhook_answer_is_not_swept(
+    sms_gateway: SmsGateway,
+) -> None:
+    inbox: Inbox = sms_gateway.app[INBOX]
+    accepted = await inbox.intake.accept(text_from(KNOWN.phone, BILL_QUESTION, "SM" + "2" * 32))
+    turn = await inbox.run_turn(accepted.message_id, BILL_QUESTION, "sms")
+    assert turn.reply_message_id is not None
+
+    await Sweeper(inbox).sweep(utcnow())
+
+    assert sms_gateway.twilio.requests == []
+    assert await inbox.outbound.answered_in_exchange(turn.reply_message_id)
+
+
+async def test_a_reply_whose_replica_died_is_sent_once_and_never_again_in_an_answer(
+    sms_gateway: SmsGateway,
+) -> None:
+    inbox: Inbox = sms_gateway.app[INBOX]
+    accepted = await inbox.intake.accept(text_from(KNOWN.phone, BILL_QUESTION, "SM" + "3" * 32))
+    turn = await inbox.run_turn(accepted.message_id, BILL_QUESTION, "sms")
+    assert turn.reply_message_id is not None
+    sweeper = Sweeper(inbox)
+
+    await sweeper.sweep(later())
+    await sweeper.sweep(later())
+
+    assert [r.form["Body"] for r in sms_gateway.twilio.requests] == [turn.reply]
+    assert not await inbox.outbound.answered_in_exchange(turn.reply_message_id)
+
+
+async def test_a_send_that_failed_is_retried_by_the_sweep_when_its_time_comes(
+    sms_gateway: SmsGateway,
+) -> None:
+    number = case_number_in((await sms_gateway.phone(KNOWN.phone).text(BILL_QUESTION))[0])
+    sms_gateway.twilio.fail_next(1, status=503, code=20500)
+    reply = await reply_to_customer(
+        sms_gateway.store, sms_gateway.outbound, case_number=number, agent_id=1, body="Hi."
+    )
+    assert reply.delivery_status == "retrying"
+    sweeper = Sweeper(sms_gateway.app[INBOX])
+
+    await sweeper.sweep(utcnow())
+    assert len(sms_gateway.twilio.requests) == 1
+
+    await sweeper.sweep(later())
+    assert len(sms_gateway.twilio.requests) == 2
+    assert (await sms_gateway.message(reply.message_id)).provider_id is not None
