@@ -6,11 +6,9 @@ then the contact-center services that use them (NLP model, intake, outbound, swe
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 from redis.asyncio import Redis
@@ -23,6 +21,7 @@ from channels.twilio_send import TwilioSmsSender
 from channels.twilio_settings import TwilioSmsSettings
 from channels.twilio_sms import TwilioSmsWebhooks
 from gateway.api import setup_staff
+from gateway.background import in_background
 from gateway.case_routing import CaseRouting
 from gateway.chat import ChatGateway
 from gateway.inbox import Inbox
@@ -117,26 +116,14 @@ def _contact_center_context(
         app[INBOX] = inbox
         sweeper = Sweeper(inbox)
         router = app[ROUTER]
-        async with (
-            _background(sweeper.run()),
-            _background(router.tick_forever(snapshot=app[CASE_ROUTING].snapshot)),
+        async with in_background(
+            sweeper.run(), router.tick_forever(snapshot=app[CASE_ROUTING].snapshot)
         ):
             yield
         await inbox.drain()
         intake.close()
 
     return context
-
-
-@contextlib.asynccontextmanager
-async def _background(work: Awaitable[None]) -> AsyncIterator[None]:
-    task = asyncio.ensure_future(work)
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 def _twilio_sms_settings(settings: Settings) -> TwilioSmsSettings:

@@ -11,7 +11,6 @@ away comes from the store when it reconnects, so the store, not Redis, is what m
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
@@ -31,6 +30,7 @@ from channels.webchat_frames import MessageFrame, ServerFrame, message_frame, ty
 from channels.webchat_tokens import TokenSigner
 from gateway.inbox import Inbox
 from gateway.outbound import Sender
+from gateway.pubsub import Subscription
 from gateway.settings import Settings
 from gateway.store import CaseStore
 from gateway.store.models import Agent, Case, ContactIdentity, Direction, Message
@@ -141,64 +141,6 @@ async def stored_inbound(store: CaseStore, provider_id: str) -> MessageFrame:
     return _frame(message, None)
 
 
-class Subscriber:
-    """One per replica: every session's frames, handed to the sockets this replica holds.
-
-    It stops on :meth:`stop` as well as on cancellation: Python 3.11's ``wait_for`` (inside the
-    Redis clients' reads) can swallow a cancellation that races a timeout, and a loop that only
-    ends when cancelled would then keep the app from shutting down.
-    """
-
-    def __init__(self, redis: Redis, sockets: ChatSockets) -> None:
-        self.redis = redis
-        self.sockets = sockets
-        self.subscribed = asyncio.Event()
-        self._stopping = False
-
-    def stop(self) -> None:
-        self._stopping = True
-
-    def handle(self, channel: str, data: str) -> None:
-        try:
-            frame = cast(ServerFrame, json.loads(data))
-        except ValueError:
-            log.warning("dropped a malformed chat frame")
-            return
-        self.sockets.deliver_local(channel.removeprefix(SESSION_PREFIX), frame)
-
-    async def run(self) -> None:
-        while not self._stopping:
-            pubsub = self.redis.pubsub()
-            try:
-                await pubsub.psubscribe(SESSION_PREFIX + "*")
-                while not self._stopping:
-                    message = await pubsub.get_message(timeout=1.0)
-                    if message is None:
-                        continue
-                    if message["type"] == "psubscribe":
-                        self.subscribed.set()
-                    elif message["type"] == "pmessage":
-                        self.handle(_text(message["channel"]), _text(message["data"]))
-            except asyncio.CancelledError:
-                raise
-            except (RedisError, OSError) as error:
-                self.subscribed.clear()
-                log.warning("chat subscription lost (%s); again in 1 s", type(error).__name__)
-                await asyncio.sleep(1.0)
-            except Exception:
-                # The loop edge: one bad frame or a bug must not end chat delivery for good.
-                self.subscribed.clear()
-                log.exception("chat subscription failed; subscribing again in 1 s")
-                await asyncio.sleep(1.0)
-            finally:
-                with contextlib.suppress(RedisError, OSError):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
-
-
-def _text(value: str | bytes) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
 def allowed_origins(settings: Settings) -> frozenset[str]:
     """``CHAT_ALLOWED_ORIGINS``, or the origin of ``PUBLIC_BASE_URL`` when none are set."""
     if settings.chat_allowed_origins:
@@ -247,19 +189,20 @@ class ChatGateway:
         self._store, self._inbox = store, inbox
         self._publisher = ChatPublisher(redis)
         senders[Channel.CHAT] = ChatSender(store, self._publisher)
-        subscriber = Subscriber(redis, self.sockets)
-        task = asyncio.create_task(subscriber.run())
-        try:
-            # Subscribed before serving if Redis answers soon; a replica still starts without it.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(2):
-                    await subscriber.subscribed.wait()
+        every_session = Subscription(
+            redis, self._deliver_local, channel=SESSION_PREFIX + "*", pattern=True
+        )
+        async with every_session.running():
             yield
-        finally:
-            subscriber.stop()
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+
+    async def _deliver_local(self, channel: str, data: str) -> None:
+        """A frame published by any replica, for the sockets of its session held here."""
+        try:
+            frame = cast(ServerFrame, json.loads(data))
+        except ValueError:
+            log.warning("dropped a malformed chat frame")
+            return
+        self.sockets.deliver_local(channel.removeprefix(SESSION_PREFIX), frame)
 
     async def close_sockets(self, _app: web.Application | None = None) -> None:
         """At shutdown, so pages reconnect to another replica instead of waiting on this one."""

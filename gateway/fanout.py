@@ -28,6 +28,8 @@ from redis.exceptions import RedisError
 from sqlalchemy import delete, event, select, update
 
 from gateway.auth import Staff
+from gateway.background import in_background
+from gateway.pubsub import Subscription
 from gateway.store import CaseStore
 from gateway.store.models import OutboxEvent, Tier, utcnow
 
@@ -172,16 +174,11 @@ class Relay:
 Deliver = Callable[[FanoutEvent], Awaitable[None]]
 
 
-class Subscriber:
-    """One per replica: hears every published event once per id and hands it on."""
+class Receiver:
+    """Hands on each published event once per id, whatever Redis delivers twice."""
 
-    def __init__(
-        self, redis: Redis, deliver: Deliver, *, channel: str = CHANNEL, remember: int = 10_000
-    ) -> None:
-        self.redis = redis
+    def __init__(self, deliver: Deliver, *, remember: int = 10_000) -> None:
         self.deliver = deliver
-        self.channel = channel
-        self.subscribed = asyncio.Event()
         self._seen: set[int] = set()
         self._order: deque[int] = deque()
         self._remember = remember
@@ -196,7 +193,7 @@ class Subscriber:
             self._seen.discard(self._order.popleft())
         return True
 
-    async def handle(self, raw: str | bytes) -> None:
+    async def handle(self, _channel: str, raw: str) -> None:
         try:
             event = FanoutEvent.from_json(raw)
         except (ValueError, KeyError, TypeError):
@@ -204,31 +201,6 @@ class Subscriber:
             return
         if self.first_time(event.id):
             await self.deliver(event)
-
-    async def run(self) -> None:
-        while True:
-            pubsub = self.redis.pubsub()
-            try:
-                await pubsub.subscribe(self.channel)
-                self.subscribed.set()
-                while True:
-                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
-                    if message is not None and message.get("type") == "message":
-                        await self.handle(message["data"])
-            except asyncio.CancelledError:
-                raise
-            except (RedisError, OSError) as error:
-                self.subscribed.clear()
-                log.warning("fan-out subscription lost (%s); again in 1 s", type(error).__name__)
-                await asyncio.sleep(1.0)
-            except Exception:
-                # The loop edge: a bad event or a bug must not end live updates for good.
-                self.subscribed.clear()
-                log.exception("fan-out subscription failed; subscribing again in 1 s")
-                await asyncio.sleep(1.0)
-            finally:
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
 
 
 @dataclass(eq=False)
@@ -286,14 +258,14 @@ def channel_for(redis: Redis) -> str:
 
 
 class Fanout:
-    """The relay, the subscriber and the hub of one replica."""
+    """The relay, the subscription and the hub of one replica."""
 
     def __init__(self, store: CaseStore, redis: Redis, *, channel: str | None = None) -> None:
         channel = channel or channel_for(redis)
         self.store = store
         self.hub = Hub()
         self.relay = Relay(store, redis, channel=channel)
-        self.subscriber = Subscriber(redis, self.hub.deliver, channel=channel)
+        self.subscription = Subscription(redis, Receiver(self.hub.deliver).handle, channel=channel)
 
     def _committed(self, _connection: Any) -> None:
         # SQLAlchemy's asyncio layer runs engine events on the event loop's thread.
@@ -305,18 +277,8 @@ class Fanout:
         found by its poll."""
         engine = self.store.engine.sync_engine
         event.listen(engine, "commit", self._committed)
-        subscriber = asyncio.create_task(self.subscriber.run())
-        relay = asyncio.create_task(self.relay.run())
         try:
-            # Subscribed before serving if Redis answers soon; a replica still starts without it.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(2):
-                    await self.subscriber.subscribed.wait()
-            yield
+            async with self.subscription.running(), in_background(self.relay.run()):
+                yield
         finally:
-            for task in (relay, subscriber):
-                task.cancel()
-            for task in (relay, subscriber):
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
             event.remove(engine, "commit", self._committed)

@@ -16,7 +16,8 @@ from sqlalchemy import select
 import routing
 from gateway.app import create_app
 from gateway.auth import Staff
-from gateway.fanout import FanoutEvent, Relay, Subscriber, visible_to
+from gateway.fanout import FanoutEvent, Receiver, Relay, visible_to
+from gateway.pubsub import Subscription
 from gateway.settings import Settings
 from gateway.store import CaseStore
 from gateway.store.models import OutboxEvent, Tier, utcnow
@@ -63,18 +64,14 @@ async def test_two_relays_publish_every_outbox_row_exactly_once(
 ) -> None:
     await write_outbox(store, 300)
     heard = Collector()
-    subscriber = Subscriber(redis, heard, channel=CHANNEL)
-    # Counts raw arrivals too: the subscriber's own idempotency must not hide a double publish.
+    receiver = Receiver(heard)
+    # Counts raw arrivals too: the receiver's own idempotency must not hide a double publish.
     raw: list[int] = []
-    handle = subscriber.handle
 
-    async def counting(data: str | bytes) -> None:
+    async def counting(channel: str, data: str) -> None:
         raw.append(FanoutEvent.from_json(data).id)
-        await handle(data)
+        await receiver.handle(channel, data)
 
-    subscriber.handle = counting  # type: ignore[method-assign]
-    listening = asyncio.create_task(subscriber.run())
-    await subscriber.subscribed.wait()
     relays = [Relay(store, redis, channel=CHANNEL, batch=40) for _ in range(2)]
 
     async def drain(relay: Relay) -> int:
@@ -83,9 +80,9 @@ async def test_two_relays_publish_every_outbox_row_exactly_once(
             total += sent
         return total
 
-    sent = await asyncio.gather(*(drain(r) for r in relays))
-    await heard.until_count(300)
-    listening.cancel()
+    async with Subscription(redis, counting, channel=CHANNEL).running():
+        sent = await asyncio.gather(*(drain(r) for r in relays))
+        await heard.until_count(300)
 
     assert sum(sent) == 300
     assert sorted(raw) == sorted({e.id for e in heard.events})
@@ -113,14 +110,14 @@ async def test_a_relay_that_cannot_reach_redis_leaves_its_rows_for_later(store: 
         assert len(unpublished.all()) == 3
 
 
-async def test_a_subscriber_hands_on_each_outbox_id_once() -> None:
+async def test_a_receiver_hands_on_each_outbox_id_once() -> None:
     heard = Collector()
-    subscriber = Subscriber(Redis(decode_responses=True), heard, remember=2)
+    receiver = Receiver(heard, remember=2)
     first = FanoutEvent(7, "case", {"kind": "note"}).to_json()
 
-    await subscriber.handle(first)
-    await subscriber.handle(first)
-    await subscriber.handle("not json")
+    await receiver.handle(CHANNEL, first)
+    await receiver.handle(CHANNEL, first)
+    await receiver.handle(CHANNEL, "not json")
 
     assert [e.id for e in heard.events] == [7]
 
