@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import pytest
 
@@ -32,6 +33,26 @@ async def test_a_loop_that_swallows_a_cancellation_is_still_stopped() -> None:
 
     assert task.cancelled()
     assert swallowed == 1
+
+
+async def test_a_polling_loop_woken_as_it_is_cancelled_is_still_stopped() -> None:
+    """The outbox relay's shape: on Python 3.11, ``wait_for`` returns normally when its event is
+    set in the same moment as the cancellation, and the loop polls on."""
+    wake = asyncio.Event()
+
+    async def polling() -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), 0.5)
+            wake.clear()
+
+    task = asyncio.create_task(polling())
+    await asyncio.sleep(0)
+    wake.set()
+
+    await stop(task)
+
+    assert task.cancelled()
 
 
 async def test_an_error_a_loop_ended_with_is_raised_when_it_is_stopped() -> None:
