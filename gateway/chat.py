@@ -3,7 +3,7 @@
 A customer's message goes through :meth:`Inbox.take` and is committed before the page sees it
 echoed. Everything the page is shown afterwards (that echo, intake replies, a representative's
 messages, typing indicators) is published on the Redis channel of the chat session
-(``chat:session:<id>``); every replica subscribes to all of them and hands each frame to the
+(``chat:session:<db>:<id>``); every replica subscribes to all of them and hands each frame to the
 sockets it holds for that session, so it does not matter which replica a customer's socket landed
 on. Pub/sub delivers only to who is listening at that moment: what a page missed while it was
 away comes from the store when it reconnects, so the store, not Redis, is what makes chat safe.
@@ -28,25 +28,20 @@ from channels import Channel, InboundMessage, OutboundMessage, SendError, SendRe
 from channels.webchat import ChatSockets, WebChat, WebChatSettings, normalise_origin
 from channels.webchat_frames import MessageFrame, ServerFrame, message_frame, typing
 from channels.webchat_tokens import TokenSigner
+from gateway.fanout import announce_customer_typing
 from gateway.inbox import Inbox
 from gateway.outbound import Sender
-from gateway.pubsub import Subscription
+from gateway.pubsub import Subscription, namespaced
 from gateway.settings import Settings
 from gateway.store import CaseStore
 from gateway.store.models import Agent, Case, ContactIdentity, Direction, Message
 
 log = logging.getLogger(__name__)
 
-SESSION_PREFIX = "chat:session:"
-CUSTOMER_TYPING = "chat:customer-typing"
-"""Where a customer's typing is announced for staff pages: ``{"case": "CS-000123"}``."""
+SESSION_CHANNELS = "chat:session"
 HISTORY_LIMIT = 500
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 STATIC = Path(__file__).with_name("web") / "static"
-
-
-def session_channel(session_id: str) -> str:
-    return SESSION_PREFIX + session_id
 
 
 class ChatPublisher:
@@ -54,10 +49,11 @@ class ChatPublisher:
 
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
+        self.prefix = namespaced(redis, SESSION_CHANNELS) + ":"
 
     async def publish(self, session_id: str, frame: ServerFrame) -> int:
         """Returns how many replicas heard it (0 when no page of the session is open)."""
-        return int(await self.redis.publish(session_channel(session_id), json.dumps(frame)))
+        return int(await self.redis.publish(self.prefix + session_id, json.dumps(frame)))
 
 
 class ChatSender:
@@ -190,7 +186,7 @@ class ChatGateway:
         self._publisher = ChatPublisher(redis)
         senders[Channel.CHAT] = ChatSender(store, self._publisher)
         every_session = Subscription(
-            redis, self._deliver_local, channel=SESSION_PREFIX + "*", pattern=True
+            redis, self._deliver_local, channel=self._publisher.prefix + "*", pattern=True
         )
         async with every_session.running():
             yield
@@ -202,7 +198,8 @@ class ChatGateway:
         except ValueError:
             log.warning("dropped a malformed chat frame")
             return
-        self.sockets.deliver_local(channel.removeprefix(SESSION_PREFIX), frame)
+        _, publisher = self._ready()
+        self.sockets.deliver_local(channel.removeprefix(publisher.prefix), frame)
 
     async def close_sockets(self, _app: web.Application | None = None) -> None:
         """At shutdown, so pages reconnect to another replica instead of waiting on this one."""
@@ -238,16 +235,18 @@ class ChatGateway:
     async def _on_customer_typing(self, session_id: str) -> None:
         store, publisher = self._ready()
         async with store.transaction() as tx:
-            number = await tx.session.scalar(
-                select(Case.number)
-                .join(ContactIdentity, ContactIdentity.id == Case.identity_id)
-                .where(ContactIdentity.channel == Channel.CHAT)
-                .where(ContactIdentity.address == session_id)
-                .order_by(Case.id.desc())
-                .limit(1)
-            )
-        if number is not None:
-            await publisher.redis.publish(CUSTOMER_TYPING, json.dumps({"case": number}))
+            latest = (
+                await tx.session.execute(
+                    select(Case.number, Case.assigned_agent_id)
+                    .join(ContactIdentity, ContactIdentity.id == Case.identity_id)
+                    .where(ContactIdentity.channel == Channel.CHAT)
+                    .where(ContactIdentity.address == session_id)
+                    .order_by(Case.id.desc())
+                    .limit(1)
+                )
+            ).first()
+        if latest is not None:
+            await announce_customer_typing(publisher.redis, latest.number, latest.assigned_agent_id)
 
     def _ready(self) -> tuple[CaseStore, ChatPublisher]:
         if self._store is None or self._publisher is None:

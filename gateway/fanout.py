@@ -29,13 +29,14 @@ from sqlalchemy import delete, event, select, update
 
 from gateway.auth import Staff
 from gateway.background import in_background
-from gateway.pubsub import Subscription
+from gateway.pubsub import Subscription, namespaced
 from gateway.store import CaseStore
 from gateway.store.models import OutboxEvent, Tier, utcnow
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "gateway:outbox"
+TYPING = "gateway:customer-typing"
 ALERT_KINDS = frozenset({"escalated", "lead_alerted", "sla_breached"})
 RETENTION = timedelta(days=1)
 
@@ -225,7 +226,20 @@ class Hub:
         self.listeners.discard(listener)
 
     async def deliver(self, event: FanoutEvent) -> None:
-        frame = event.frame()
+        await self._send(event.frame(), event)
+
+    async def customer_typing(self, _channel: str, raw: str) -> None:
+        """Not an outbox event (nothing to keep): seen by whoever may see the case's events."""
+        try:
+            data = json.loads(raw)
+            frame = {"type": "typing", "case": str(data["case"])}
+            event = FanoutEvent(0, "typing", {"agent_id": data.get("agent_id")})
+        except (ValueError, KeyError, TypeError):
+            log.warning("dropped a malformed typing message")
+            return
+        await self._send(frame, event)
+
+    async def _send(self, frame: dict[str, Any], event: FanoutEvent) -> None:
         for listener in list(self.listeners):
             if listener.socket.closed or not visible_to(listener.staff, event):
                 continue
@@ -250,22 +264,25 @@ class Hub:
         self.listeners.clear()
 
 
-def channel_for(redis: Redis) -> str:
-    """Pub/sub ignores Redis database numbers, so two deployments (or test runs) sharing one
-    server on different databases would hear each other; the channel names the database."""
-    db = redis.connection_pool.connection_kwargs.get("db", 0)
-    return f"{CHANNEL}:{db}"
+async def announce_customer_typing(redis: Redis, case_number: str, agent_id: int | None) -> None:
+    """A customer is typing on a case: its representative's desk, on whichever replica, shows it
+    (and seniors and leads watching it)."""
+    payload = {"case": case_number, "agent_id": agent_id}
+    await redis.publish(namespaced(redis, TYPING), json.dumps(payload))
 
 
 class Fanout:
     """The relay, the subscription and the hub of one replica."""
 
     def __init__(self, store: CaseStore, redis: Redis, *, channel: str | None = None) -> None:
-        channel = channel or channel_for(redis)
+        channel = channel or namespaced(redis, CHANNEL)
         self.store = store
         self.hub = Hub()
         self.relay = Relay(store, redis, channel=channel)
-        self.subscription = Subscription(redis, Receiver(self.hub.deliver).handle, channel=channel)
+        self.events = Subscription(redis, Receiver(self.hub.deliver).handle, channel=channel)
+        self.typing = Subscription(
+            redis, self.hub.customer_typing, channel=namespaced(redis, TYPING)
+        )
 
     def _committed(self, _connection: Any) -> None:
         # SQLAlchemy's asyncio layer runs engine events on the event loop's thread.
@@ -278,7 +295,11 @@ class Fanout:
         engine = self.store.engine.sync_engine
         event.listen(engine, "commit", self._committed)
         try:
-            async with self.subscription.running(), in_background(self.relay.run()):
+            async with (
+                self.events.running(),
+                self.typing.running(),
+                in_background(self.relay.run()),
+            ):
                 yield
         finally:
             event.remove(engine, "commit", self._committed)

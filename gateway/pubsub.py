@@ -25,6 +25,13 @@ Handle = Callable[[str, str], Awaitable[None]]
 RESUBSCRIBE_AFTER = 1.0
 
 
+def namespaced(redis: Redis, name: str) -> str:
+    """Pub/sub ignores Redis database numbers, so two deployments (or test runs) sharing one
+    server on different databases would hear each other; a channel name carries the database."""
+    db = redis.connection_pool.connection_kwargs.get("db", 0)
+    return f"{name}:{db}"
+
+
 class Subscription:
     """Listens on one channel, or on a pattern of channels, and hands each message on."""
 

@@ -66,6 +66,9 @@ class Settings:
     # How long a webhook waits for its turn's reply to answer in the same exchange (TwiML);
     # slower replies go out through the provider's API instead.
     reply_budget: float = 0.8
+    # How often an open staff WebSocket checks that its session still stands: it may have
+    # expired, or been signed out on another replica.
+    staff_socket_recheck: float = 15.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:

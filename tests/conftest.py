@@ -17,7 +17,7 @@ import pytest
 import redis.asyncio as aioredis
 from sqlalchemy.engine import make_url
 
-from gateway.settings import normalise_database_url
+from gateway.settings import Settings, normalise_database_url
 from gateway.store import CaseStore, create_engine, migrate
 
 TEST_POSTGRES_URL = os.environ.get(
@@ -94,3 +94,13 @@ async def redis_url() -> AsyncIterator[str]:
     finally:
         await client.aclose()
     yield TEST_REDIS_URL
+
+
+@pytest.fixture
+def settings(request: pytest.FixtureRequest, store: CaseStore) -> Settings:
+    """A gateway on the migrated test store: embedded (SQLite, in-process routing) or services
+    (PostgreSQL, the real Redis)."""
+    engine_url = store.engine.url.render_as_string(hide_password=False)
+    if store.engine.dialect.name == "sqlite":
+        return Settings(database_url=engine_url)
+    return Settings(database_url=engine_url, redis_url=request.getfixturevalue("redis_url"))

@@ -13,8 +13,10 @@ from sqlalchemy import select
 from gateway.auth import Staff, requires
 from gateway.case_routing import CaseRouting
 from gateway.casework import CaseNotFoundError, InvalidReplyError
+from gateway.chat import ChatGateway
 from gateway.fanout import Fanout
 from gateway.outbound import OptedOutError, Outbound
+from gateway.settings import Settings
 from gateway.store import CaseStore, Transaction
 from gateway.store.models import Agent, Case, CaseEvent, Tier
 from routing import (
@@ -61,6 +63,18 @@ def outbound_of(request: web.Request) -> Outbound:
     from gateway.app import OUTBOUND
 
     return request.app[OUTBOUND]
+
+
+def settings_of(request: web.Request) -> Settings:
+    from gateway.app import SETTINGS
+
+    return request.app[SETTINGS]
+
+
+def chat_of(request: web.Request) -> ChatGateway:
+    from gateway.app import CHAT
+
+    return request.app[CHAT]
 
 
 def guard(tier: Tier) -> Callable[[Handler], Guarded]:

@@ -1,8 +1,9 @@
 """A real gateway on a loopback port and Debian's Chromium driven by Playwright.
 
-The gateway runs embedded (SQLite, in-process routing) with the demo utility and the real NLP
-model, in the test's own event loop; the browser talks to it over real HTTP and WebSockets.
-Chromium comes from the distribution (/usr/bin/chromium), never from a Playwright download.
+The gateway runs embedded (SQLite, in-process routing) and with services (PostgreSQL, the real
+Redis), with the demo utility and the real NLP model, in the test's own event loop; the browser
+talks to it over real HTTP and WebSockets. Chromium comes from the distribution
+(/usr/bin/chromium), never from a Playwright download.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,8 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from gateway.app import create_app
 from gateway.demo import seed_demo
-from gateway.settings import Settings, normalise_database_url
-from gateway.store import CaseStore, create_engine, migrate
+from gateway.settings import Settings
+from gateway.store import CaseStore
 from nlp.model import DEFAULT_MODEL_DIR, NlpModel
 from tests.conftest import REQUIRE_SERVICES
 
@@ -51,15 +52,15 @@ def nlp_model() -> NlpModel:
 
 
 @pytest.fixture
-async def gateway(tmp_path: Path, nlp_model: NlpModel) -> AsyncIterator[RunningGateway]:
+async def gateway(
+    settings: Settings, store: CaseStore, nlp_model: NlpModel
+) -> AsyncIterator[RunningGateway]:
+    """Embedded (SQLite, in-process routing) and with services (PostgreSQL, the real Redis)."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    database_url = normalise_database_url(f"sqlite:///{tmp_path / 'gateway.db'}")
-    store = CaseStore(create_engine(database_url))
-    await migrate(store.engine)
     await seed_demo(store)
-    settings = Settings(port=port, database_url=database_url, public_base_url=base_url)
-    app = create_app(settings, analyze=nlp_model.analyze)
+    served = replace(settings, port=port, public_base_url=base_url)
+    app = create_app(served, analyze=nlp_model.analyze)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
@@ -67,7 +68,6 @@ async def gateway(tmp_path: Path, nlp_model: NlpModel) -> AsyncIterator[RunningG
         yield RunningGateway(base_url, app, store)
     finally:
         await runner.cleanup()
-        await store.close()
 
 
 @pytest.fixture(scope="session")

@@ -61,6 +61,18 @@ async def test_a_customer_chats_and_a_representative_answers_from_the_desk(
     await expect(card).to_contain_text(KNOWN.holder_name)
     await expect(card).to_contain_text(KNOWN.district)
     await expect(desk.page.locator("#transcript")).to_contain_text("double charged")
+
+    # Typing shows both ways; typing is signalled at most every two seconds, so type for longer.
+    await customer.page.get_by_label("Your message").press_sequentially(
+        "is it refunded yet", delay=200
+    )
+    await expect(desk.page.locator("#customer-typing")).to_have_text("The customer is typing…")
+    await customer.page.get_by_label("Your message").fill("")
+    await desk.page.get_by_label("Reply to the customer").press_sequentially("Hello", delay=200)
+    await expect(customer.page.locator("#typing")).to_have_text(
+        "Ana Torres (representative) is typing…"
+    )
+
     await desk.page.get_by_label("Reply to the customer").fill(
         "Hello, this is Ana. I can see the duplicate charge and will refund it today."
     )

@@ -45,6 +45,17 @@ class ChatCustomer:
                 self.seen.append(frame)
                 return frame
 
+    async def typing(self) -> dict[str, Any]:
+        """The next typing indicator; frames before it are kept in ``seen``."""
+        while True:
+            frame: dict[str, Any] = await self.ws.receive_json(timeout=WAIT)
+            if frame["type"] == "typing":
+                return frame
+            self.seen.append(frame)
+
+    async def start_typing(self) -> None:
+        await self.ws.send_json({"type": "typing"})
+
     async def message(self) -> dict[str, Any]:
         frame = await self.frame()
         assert frame["type"] == "message", frame

@@ -24,16 +24,6 @@ ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
 
 
 @pytest.fixture
-def settings(request: pytest.FixtureRequest, store: CaseStore) -> Settings:
-    """A gateway on the migrated test store: embedded (SQLite, in-process routing) or services
-    (PostgreSQL, the real Redis)."""
-    engine_url = store.engine.url.render_as_string(hide_password=False)
-    if store.engine.dialect.name == "sqlite":
-        return Settings(database_url=engine_url)
-    return Settings(database_url=engine_url, redis_url=request.getfixturevalue("redis_url"))
-
-
-@pytest.fixture
 async def gateway_client(aiohttp_client: ClientFactory, settings: Settings) -> TestClient[Any, Any]:
     app: web.Application = create_app(settings)
     return await aiohttp_client(app)

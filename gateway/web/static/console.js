@@ -189,7 +189,7 @@ async function start(agent) {
       await openDetail(detail, false);
     }
   });
-  live(soon, (status) => { $("live").textContent = status === "live" ? "● live" : "reconnecting…"; });
+  live(soon, { status: $("live") });
   await refresh();
   setInterval(() => refresh().catch(() => {}), 5000);
 }

@@ -9,6 +9,11 @@ const $ = (id) => document.getElementById(id);
 let current = null; // the case number on the card
 let offers = [];
 let clockOffset = 0; // server time minus ours, in seconds
+let sendLive = () => false; // a frame to the staff WebSocket, once it is open
+const TYPING_SHOWN_MS = 5000; // a customer's typing line fades unless they keep typing
+const TYPING_EVERY_MS = 2000; // how often our own typing is signalled while we type
+let typingTimer = null;
+let lastTypingSent = 0;
 
 // -- offers ------------------------------------------------------------------------------------
 
@@ -87,6 +92,7 @@ function fact(term, ...value) {
 
 function showCard(card) {
   const c = card.case;
+  if (c.number !== current) $("customer-typing").textContent = "";
   current = c.number;
   $("card").classList.remove("hidden");
   $("card-title").textContent = `${c.number} · ${c.intent.replaceAll("_", " ")}`;
@@ -128,7 +134,23 @@ async function act(path, body, done) {
   return result;
 }
 
+// -- typing, both ways (the customer's chat window shows ours) -------------------------------
+
+function showCustomerTyping(frame) {
+  if (frame.case !== current) return;
+  $("customer-typing").textContent = "The customer is typing…";
+  window.clearTimeout(typingTimer);
+  typingTimer = window.setTimeout(() => { $("customer-typing").textContent = ""; }, TYPING_SHOWN_MS);
+}
+
+function signalTyping() {
+  const now = Date.now();
+  if (!current || now - lastTypingSent < TYPING_EVERY_MS) return;
+  if (sendLive({ type: "typing", case: current })) lastTypingSent = now;
+}
+
 function wireCaseForms() {
+  $("reply").addEventListener("input", signalTyping);
   $("reply-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const body = $("reply").value;
@@ -178,7 +200,7 @@ async function start(agent) {
     location.reload();
   });
   wireCaseForms();
-  live(onEvent, (status) => { $("live").textContent = status === "live" ? "● live" : "reconnecting…"; });
+  sendLive = live(onEvent, { onTyping: showCustomerTyping, status: $("live") });
   await Promise.all([loadOffers(), loadCases()]);
   setInterval(tick, 1000);
   setInterval(() => loadOffers().catch(() => {}), 5000);

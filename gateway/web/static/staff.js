@@ -60,17 +60,23 @@ export async function setPresence(presence) {
   return remember(await api("PUT", "/api/me/presence", { presence }));
 }
 
-// The staff WebSocket, reconnecting with a growing pause; onEvent gets each event frame.
-export function live(onEvent, onStatus = () => {}) {
+// The close code of a socket whose session ended (expired, or signed out elsewhere).
+const SESSION_ENDED = 4401;
+const LIVE_STATUS = { live: "● live", reconnecting: "reconnecting…", ended: "signed out" };
+
+// The staff WebSocket, reconnecting with a growing pause until the session ends. onEvent gets
+// each event frame, onTyping each "customer is typing" frame; the status line shows the state.
+// Returns send(frame), false while the socket is not open.
+export function live(onEvent, { onTyping = () => {}, status = null } = {}) {
   let delay = 500;
   let socket = null;
-  let stopped = false;
+  const show = (state) => { if (status) status.textContent = LIVE_STATUS[state]; };
   const open = () => {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     socket = new WebSocket(`${scheme}://${location.host}/api/ws`);
     socket.addEventListener("open", () => {
       delay = 500;
-      onStatus("live");
+      show("live");
     });
     socket.addEventListener("message", (message) => {
       let frame;
@@ -80,16 +86,23 @@ export function live(onEvent, onStatus = () => {}) {
         return;
       }
       if (frame.type === "event") onEvent(frame);
+      else if (frame.type === "typing") onTyping(frame);
     });
-    socket.addEventListener("close", () => {
-      onStatus("reconnecting");
-      if (!stopped) setTimeout(open, (delay = Math.min(delay * 2, 10000)));
+    socket.addEventListener("close", (event) => {
+      if (event.code === SESSION_ENDED) {
+        show("ended");
+        notice("Your session has ended. Reload the page and sign in again.", true);
+        return;
+      }
+      show("reconnecting");
+      setTimeout(open, (delay = Math.min(delay * 2, 10000)));
     });
   };
   open();
-  return () => {
-    stopped = true;
-    socket?.close();
+  return (frame) => {
+    if (socket?.readyState !== WebSocket.OPEN) return false;
+    socket.send(JSON.stringify(frame));
+    return true;
   };
 }
 
