@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from gateway.store.models import Agent, Case, CaseStatus
 from gateway.store.repository import OPEN_STATUSES
 from routing import (
     AgentProfile,
+    Audience,
     Channel,
     ContactCompleted,
     ContactEscalated,
@@ -34,6 +36,7 @@ from routing import (
     OfferRevoked,
     OfferTimedOut,
     Presence,
+    Queue,
     Router,
     RoutingEvent,
     Skill,
@@ -53,6 +56,15 @@ def contact_of(case: Case, router: Router, assignee: str | None = None) -> NewCo
         urgent=case.urgent,
         hostile=case.hostile,
         assignee=assignee,
+    )
+
+
+def restored_contact_of(case: Case, router: Router) -> NewContact:
+    """For a rebuild: also where routing last queued the case and who it waited for."""
+    return replace(
+        contact_of(case, router, str(case.assigned_agent_id) if case.assigned_agent_id else None),
+        routed_to=Queue(case.routing_queue) if case.routing_queue else None,
+        audience=Audience(case.routing_audience) if case.routing_audience else None,
     )
 
 
@@ -107,11 +119,7 @@ class CaseRouting:
                 await tx.session.scalars(select(Case).where(Case.status.in_(OPEN_STATUSES)))
             ).all()
             agents = (await tx.session.scalars(select(Agent).where(Agent.active.is_(True)))).all()
-        contacts = [
-            contact_of(c, router, str(c.assigned_agent_id) if c.assigned_agent_id else None)
-            for c in cases
-        ]
-        return contacts, [profile_of(a) for a in agents]
+        return [restored_contact_of(c, router) for c in cases], [profile_of(a) for a in agents]
 
     async def record(self, event: RoutingEvent) -> None:
         """Routing's event hook: each event joins its case's history (and the outbox for consoles).
@@ -138,6 +146,9 @@ class CaseRouting:
                     await tx.set_status(case, CaseStatus.OPEN, f"agent:{event.agent_id}")
             elif isinstance(event, ContactReleased | ContactCompleted | ContactWithdrawn):
                 case.assigned_agent_id = None
+            elif isinstance(event, ContactQueued):
+                case.routing_queue = event.queue.value
+                case.routing_audience = event.audience.value
             await tx.record_event(case, kind, "routing", data)
 
 

@@ -89,7 +89,11 @@ DEFAULT_CAPACITY: Mapping[Channel, int] = MappingProxyType(
 @dataclass(frozen=True, slots=True)
 class NewContact:
     """A contact as the gateway knows it from its store: enough to queue it, or, with an
-    `assignee`, to restore an assignment after Redis lost its state."""
+    `assignee`, to restore an assignment after Redis lost its state.
+
+    A rebuild also restores where people sent it: `routed_to`, the queue it was last put in
+    (a transfer to another queue), and `audience`, who it waited for (leads only, after an
+    escalation). Without them it goes where its classification says, to the first audience."""
 
     id: str
     channel: Channel
@@ -98,14 +102,22 @@ class NewContact:
     urgent: bool = False
     hostile: bool = False
     assignee: str | None = None
+    routed_to: Queue | None = None
+    audience: Audience | None = None
 
     def __post_init__(self) -> None:
         # Refused here, since a bad value reaching a Lua script could fail it half-way.
         Channel(self.channel)
         Skill(self.skill)
+        if self.routed_to is not None:
+            Queue(self.routed_to)
+        if self.audience is not None:
+            Audience(self.audience)
 
     @property
     def queue(self) -> Queue:
+        if self.routed_to is not None:
+            return self.routed_to
         if self.urgent:
             return Queue.URGENT
         if self.hostile:

@@ -276,15 +276,16 @@ class Router:
                 _flag(contact.urgent),
                 _flag(contact.hostile),
                 assignee or "",
+                contact.audience or "",
             ]
-        await self._rebuild_batches("contacts", contact_args)
+        await self._rebuild_batches("contacts", contact_args, per_record=9)
         agent_args = [arg for agent in agent_list for arg in self._agent_args(agent)]
-        await self._rebuild_batches("agents", agent_args)
+        await self._rebuild_batches("agents", agent_args, per_record=8)
         await cast(Awaitable[Any], self._redis.set(self.keys.epoch(), f"{self._clock():.6f}"))
         await self.dispatch()
 
-    async def _rebuild_batches(self, kind: str, args: Sequence[str]) -> None:
-        step = 8 * _REBUILD_BATCH  # every record is 8 arguments
+    async def _rebuild_batches(self, kind: str, args: Sequence[str], *, per_record: int) -> None:
+        step = per_record * _REBUILD_BATCH
         for start in range(0, len(args), step):
             await self._call(self._scripts.rebuild, "rebuild", kind, *args[start : start + step])
 

@@ -204,6 +204,10 @@ class Case(Base):
     priority: Mapped[int] = mapped_column(Integer, default=0)
     assigned_agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    # Where routing last queued the case and who it waited for: a transfer or an escalation
+    # outlives a loss of routing state, which is rebuilt from these.
+    routing_queue: Mapped[str | None] = mapped_column(String(32))
+    routing_audience: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     resolved_at: Mapped[datetime | None]

@@ -1,11 +1,11 @@
 -- ARGV: 'contacts' followed by (id, channel, skill, queue, enqueued_at, urgent, hostile,
--- assignee) per contact, or 'agents' followed by (id, tier, skills, presence, four capacities)
--- per agent. Contacts routing already holds are left alone, so rebuilding twice changes nothing.
+-- assignee, audience) per contact, or 'agents' followed by (id, tier, skills, presence, four
+-- capacities) per agent. An empty audience is the queue's first one. Contacts routing already holds are left alone, so rebuilding twice changes nothing.
 -- Contacts go first: an assignment raises its agent's load before the agent becomes free.
 QUIET = true
 local created = 0
 if ARGV[3] == 'contacts' then
-  for i = 4, #ARGV, 8 do
+  for i = 4, #ARGV, 9 do
     local id = ARGV[i]
     if redis.call('EXISTS', K.contact(id)) == 0 then
       created = created + 1
@@ -14,7 +14,8 @@ if ARGV[3] == 'contacts' then
         urgent = ARGV[i + 5], hostile = ARGV[i + 6], queued_at = ARGV[i + 4], warned = '0',
         sla = '', lane = '',
       }
-      c.aud = first_audience(c.queue)
+      c.aud = ARGV[i + 8]
+      if c.aud == '' then c.aud = first_audience(c.queue) end
       local assignee = ARGV[i + 7]
       redis.call('HSET', K.contact(id), 'channel', c.channel, 'skill', c.skill, 'urgent', c.urgent,
         'hostile', c.hostile, 'enqueued_at', c.enqueued_at)

@@ -3,6 +3,7 @@ only seniors and leads make. Every test runs embedded and with services."""
 
 from __future__ import annotations
 
+from gateway.app import CASE_ROUTING, REDIS, ROUTER
 from tests.gateway.sms_support import KNOWN, UNKNOWN_PHONE, SmsGateway, case_number_in
 from tests.gateway.staff_support import Staffing
 
@@ -162,3 +163,29 @@ async def test_a_rep_transfers_to_a_queue_and_escalates_to_the_leads(
     assert escalated.status == 200
     assert card["routing"]["audience"] == "lead"
     assert (await ana.get("/api/cases?state=open")).status == 403
+
+
+async def test_a_transfer_and_an_escalation_outlive_a_loss_of_routing_state(
+    sms_gateway: SmsGateway, staffing: Staffing
+) -> None:
+    ana = await staffing.signed_in("rep.ana", available=True)
+    eva = await staffing.signed_in("senior.eva")
+    moved = case_number_in((await sms_gateway.phone(KNOWN.phone).text(BILL_QUESTION))[0])
+    await ana.post(f"/api/cases/{moved}/accept")
+    await ana.post(f"/api/cases/{moved}/transfer", {"queue": "meters"})
+    escalated = case_number_in(
+        (await sms_gateway.phone(KNOWN.phone).text("when is my payment due this month"))[0]
+    )
+    await ana.post(f"/api/cases/{escalated}/accept")
+    await ana.post(f"/api/cases/{escalated}/escalate")
+
+    app = sms_gateway.app
+    await app[REDIS].flushdb()
+    assert await app[ROUTER].rebuild_if_needed(app[CASE_ROUTING].snapshot)
+
+    routing = {
+        number: (await eva.get(f"/api/cases/{number}")).body["routing"]
+        for number in (moved, escalated)
+    }
+    assert (routing[moved]["queue"], routing[moved]["state"]) == ("meters", "queued")
+    assert (routing[escalated]["audience"], routing[escalated]["state"]) == ("lead", "queued")

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import replace
 
 from redis.asyncio import Redis
 
 from routing import (
     AgentProfile,
+    Audience,
     Channel,
     ContactOffered,
     ContactState,
@@ -60,6 +62,21 @@ async def test_rebuild_after_a_flush_restores_queues_assignments_and_loads(
     assert stats.queue(Queue.URGENT).depth == 1
     # An assignee the store no longer has a session for cannot hold the contact.
     assert await state(router, "with-ghost") == ContactState.QUEUED
+
+
+async def test_rebuild_puts_a_contact_back_where_people_sent_it(router: Router) -> None:
+    moved = replace(contact("moved", Skill.BILLING), routed_to=Queue.PERMITS)
+    escalated = replace(contact("escalated", Skill.BILLING), audience=Audience.LEAD)
+    as_classified = contact("as-classified", Skill.BILLING, hostile=True)
+
+    await router.rebuild([moved, escalated, as_classified], [])
+
+    views = {c: await router.contact(c) for c in ("moved", "escalated", "as-classified")}
+    assert {c: (v.queue, v.audience) for c, v in views.items() if v is not None} == {
+        "moved": (Queue.PERMITS, Audience.SKILL),
+        "escalated": (Queue.BILLING, Audience.LEAD),
+        "as-classified": (Queue.HOSTILE, Audience.SENIOR),
+    }
 
 
 async def test_rebuilt_queues_keep_their_order(router: Router, events: Recorder) -> None:
