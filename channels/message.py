@@ -70,7 +70,9 @@ class SendError(Exception):
     """The provider did not take the message.
 
     ``retryable`` says whether trying again later can help (provider down, rate limited, timed
-    out) or not (invalid address, recipient opted out: ``opted_out``). ``code`` is the
+    out) or not (invalid address, recipient opted out: ``opted_out``). ``outcome_unknown`` says
+    the provider may have taken it all the same (the request timed out): its own report, which
+    names our ``idempotency_key``, should be waited for before sending again. ``code`` is the
     provider's error code, ``http_status`` its HTTP status. ``str()`` is safe to log; ``detail``
     is the provider's own text, which may quote the address, so it is never logged above DEBUG.
     """
@@ -84,9 +86,11 @@ class SendError(Exception):
         http_status: int | None = None,
         detail: str | None = None,
         opted_out: bool = False,
+        outcome_unknown: bool = False,
     ) -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.outcome_unknown = outcome_unknown
         self.code = code
         self.http_status = http_status
         self.detail = detail

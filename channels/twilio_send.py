@@ -1,9 +1,9 @@
 """Sending SMS through Twilio's REST API with twilio's own async client.
 
 Twilio's Message create has no idempotency key, so a request that timed out may still have
-been sent: :class:`SendError` says ``retryable`` for timeouts and connection failures (nothing
-else will get the message out) and the gateway decides whether a rare duplicate is acceptable.
-``OutboundMessage.idempotency_key`` is therefore not sent to Twilio.
+been sent. The status callback URL therefore carries ``OutboundMessage.idempotency_key``
+(``?ref=``): Twilio's first report on such a message names our own message, and the gateway
+waits for it (``SendError.outcome_unknown``) before it sends again.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import asyncio
 import base64
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
@@ -25,6 +26,8 @@ from channels.twilio_settings import TwilioSmsSettings
 log = logging.getLogger(__name__)
 
 MAX_SEND_BODY_CHARS = 1600
+REFERENCE_PARAM = "ref"
+"""The status callback's query parameter that carries our own message id."""
 OPTED_OUT_CODE = 21610
 """Twilio's error for a recipient who replied STOP: retrying cannot help until they reply START."""
 
@@ -94,7 +97,9 @@ class TwilioSmsSender:
         kwargs: dict[str, str] = {
             "to": to,
             "body": msg.body,
-            "status_callback": msg.status_callback or settings.status_callback_url,
+            "status_callback": _with_reference(
+                msg.status_callback or settings.status_callback_url, msg.idempotency_key
+            ),
         }
         if sender is not None:
             kwargs["from_"] = normalize_phone(sender, settings.default_region)
@@ -109,7 +114,11 @@ class TwilioSmsSender:
             cause, error = exc, _rest_error(exc)
         except TimeoutError as exc:
             cause = exc
-            error = SendError("Twilio did not answer in time (outcome unknown)", retryable=True)
+            error = SendError(
+                "Twilio did not answer in time (outcome unknown)",
+                retryable=True,
+                outcome_unknown=True,
+            )
         except (aiohttp.ClientError, OSError) as exc:
             cause = exc
             error = SendError(f"cannot reach Twilio: {type(exc).__name__}", retryable=True)
@@ -160,6 +169,11 @@ class TwilioSmsSender:
                 self._client.api.base_url = settings.api_base
             self._http = http
         return self._client
+
+
+def _with_reference(url: str, reference: str) -> str:
+    """The status callback URL naming our message: Twilio signs it whole, query included."""
+    return url + ("&" if "?" in url else "?") + urlencode({REFERENCE_PARAM: reference})
 
 
 def _rest_error(exc: TwilioRestException | TwilioServiceException) -> SendError:

@@ -23,7 +23,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from channels.message import Channel, InboundMessage, OnInbound, SendError, SendResult
 from channels.phone import mask_phone, normalize_phone
 from channels.sms_keywords import KEYWORDS, Keyword, keyword
-from channels.twilio_send import TwilioSmsSender
+from channels.twilio_send import REFERENCE_PARAM, TwilioSmsSender
 from channels.twilio_settings import TwilioSmsSettings
 from channels.twilio_signature import (
     SIGNATURE_HEADER,
@@ -78,8 +78,9 @@ A fixed set, so the gateway can use it as a metrics label. ``missing_field`` com
 valid signature: Twilio sent something we could not take, which deserves an alert.
 """
 
-OnStatus = Callable[[str, str, str | None], Awaitable[None]]
-"""``on_status(provider_id, status, error_code)``: returns once the status is recorded."""
+OnStatus = Callable[[str, str, str | None, str | None], Awaitable[None]]
+"""``on_status(provider_id, status, error_code, reference)``: returns once the status is
+recorded. ``reference`` is our own message id from the callback URL, when it carries one."""
 
 OnRejected = Callable[[RejectReason], None]
 """Called for every refused webhook, before the 4xx answer goes out; must not block."""
@@ -252,7 +253,7 @@ class TwilioSmsWebhooks:
         except InboundError as exc:
             return self._reject(request, "missing_field", 400, str(exc))
         try:
-            await self._on_status(sid, status, error_code)
+            await self._on_status(sid, status, error_code, request.query.get(REFERENCE_PARAM))
         except Exception:
             log.exception("on_status failed for %s (%s); answering 500", sid, status)
             return _plain(500, "status not accepted; try again")

@@ -135,6 +135,7 @@ def _twilio_sms_settings(settings: Settings) -> TwilioSmsSettings:
         api_base=settings.twilio.api_base,
         messaging_service_sid=settings.twilio.messaging_service_sid,
         from_number=settings.twilio.from_number,
+        send_timeout=settings.twilio.send_timeout,
     )
 
 
@@ -145,8 +146,10 @@ def _add_twilio_sms(app: web.Application, sms: TwilioSmsSettings) -> None:
     async def on_inbound(message: InboundMessage) -> str | None:
         return await app[INBOX].answer(message)
 
-    async def on_status(provider_id: str, status: str, error_code: str | None) -> None:
-        await app[OUTBOUND].on_status(provider_id, status, error_code)
+    async def on_status(
+        provider_id: str, status: str, error_code: str | None, reference: str | None
+    ) -> None:
+        await app[OUTBOUND].on_status(provider_id, status, error_code, reference)
 
     webhooks = TwilioSmsWebhooks(
         sms,

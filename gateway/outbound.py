@@ -3,7 +3,9 @@
 A queued message is claimed (``queued``/``retrying`` → ``sending``) in its own transaction before
 the provider is called, so two replicas never both send it; a message that has a provider id is
 never sent again. Retryable failures wait with exponential backoff; the rest are marked failed
-and shown on the case.
+and shown on the case. A send whose outcome is unknown (the provider did not answer in time) waits
+longer: if the provider took it after all, its first status report names our message, gives it
+its provider id, and the retry never happens.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 FIRST_RETRY = timedelta(seconds=5)
+UNKNOWN_OUTCOME_WAIT = timedelta(seconds=60)
+"""Long enough for the provider's first status report on a message it took while we timed out."""
 SENDABLE = ("queued", "retrying")
 
 
@@ -77,6 +81,8 @@ class Outbound:
         except SendError as error:
             if error.retryable and message.send_attempts < MAX_ATTEMPTS:
                 delay = FIRST_RETRY * 2 ** (message.send_attempts - 1)
+                if error.outcome_unknown:
+                    delay = max(delay, UNKNOWN_OUTCOME_WAIT)
                 return await self._settle(
                     message_id, status="retrying", error=str(error), retry_at=utcnow() + delay
                 )
@@ -109,6 +115,9 @@ class Outbound:
     ) -> str:
         async with self.store.transaction() as tx:
             message = await tx.session.get_one(Message, message_id)
+            if provider_id is None and message.provider_id is not None:
+                # The provider's own report arrived while we waited for its answer: it stands.
+                return message.delivery_status
             message.delivery_status = status
             message.delivery_error = error
             message.next_attempt_at = retry_at
@@ -140,14 +149,32 @@ class Outbound:
             )
             return list(rows)
 
-    async def on_status(self, provider_id: str, status: str, error_code: str | None) -> None:
-        """A delivery report; state only moves forward, whatever order reports arrive in."""
+    async def on_status(
+        self, provider_id: str, status: str, error_code: str | None, reference: str | None = None
+    ) -> None:
+        """A delivery report; state only moves forward, whatever order reports arrive in.
+
+        ``reference`` is our own message id, as the channel put it in the callback: a message
+        whose send timed out learns its provider id from it, so it is not sent again."""
         async with self.store.transaction() as tx:
             message = await tx.session.scalar(
                 select(Message).where(
                     Message.provider_id == provider_id, Message.direction == Direction.OUTBOUND
                 )
             )
+            if message is None and reference is not None and reference.isdigit():
+                message = await tx.session.scalar(
+                    select(Message).where(
+                        Message.id == int(reference),
+                        Message.direction == Direction.OUTBOUND,
+                        Message.provider_id.is_(None),
+                    )
+                )
+                if message is not None:
+                    log.info("message %d was taken after all, as %s", message.id, provider_id)
+                    message.provider_id = provider_id
+                    message.next_attempt_at = None
+                    message.delivery_error = None
             if message is None:
                 log.info("status %s for unknown message %s ignored", status, provider_id)
                 return

@@ -42,6 +42,8 @@ class TwilioSettings:
     api_base: str | None = None
     messaging_service_sid: str | None = None
     from_number: str | None = None
+    # How long a send waits for Twilio's answer; after that its outcome is unknown.
+    send_timeout: float = 15.0
 
     def __repr__(self) -> str:
         return f"TwilioSettings(account_sid={self.account_sid!r}, auth_token='***')"

@@ -22,7 +22,7 @@ class Recorder:
     """The gateway's side of the adapter, reduced to lists; ``reply``/``fail`` steer it."""
 
     inbound: list[InboundMessage] = field(default_factory=list)
-    statuses: list[tuple[str, str, str | None]] = field(default_factory=list)
+    statuses: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)
     rejected: list[RejectReason] = field(default_factory=list)
     reply: str | None = None
     fail: Exception | None = None
@@ -33,10 +33,12 @@ class Recorder:
         self.inbound.append(message)
         return self.reply
 
-    async def on_status(self, provider_id: str, status: str, error_code: str | None) -> None:
+    async def on_status(
+        self, provider_id: str, status: str, error_code: str | None, reference: str | None
+    ) -> None:
         if self.fail is not None:
             raise self.fail
-        self.statuses.append((provider_id, status, error_code))
+        self.statuses.append((provider_id, status, error_code, reference))
 
     def on_rejected(self, reason: RejectReason) -> None:
         self.rejected.append(reason)

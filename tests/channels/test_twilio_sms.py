@@ -426,9 +426,20 @@ async def test_status_callback_reaches_on_status(sms_client: Client, recorder: R
 
     assert (first.status, second.status) == (204, 204)
     assert recorder.statuses == [
-        (delivered["MessageSid"], "delivered", None),
-        (undelivered["MessageSid"], "undelivered", "30003"),
+        (delivered["MessageSid"], "delivered", None, None),
+        (undelivered["MessageSid"], "undelivered", "30003", None),
     ]
+
+
+async def test_a_status_callback_names_our_own_message_when_its_url_does(
+    sms_client: Client, recorder: Recorder
+) -> None:
+    delivered = load_payload("status_delivered")
+
+    response = await post_signed(sms_client, delivered, path="/twilio/status?ref=4711")
+
+    assert response.status == 204
+    assert recorder.statuses == [(delivered["MessageSid"], "delivered", None, "4711")]
 
 
 async def test_unknown_status_is_passed_through(sms_client: Client, recorder: Recorder) -> None:
@@ -488,7 +499,8 @@ async def test_send_goes_through_twilios_client_to_the_api(
     assert request.form["To"] == CUSTOMER
     assert request.form["From"] == OUR_NUMBER
     assert request.form["Body"] == "Your case number is 10442. Reply STOP to opt out."
-    assert request.form["StatusCallback"] == STATUS_URL
+    # Names our own message, so a send that timed out is recognised in Twilio's first report.
+    assert request.form["StatusCallback"] == f"{STATUS_URL}?ref=msg-0001"
     assert "MessagingServiceSid" not in request.form
     assert result.provider_id in twilio_api.created
 
@@ -516,7 +528,7 @@ async def test_message_status_callback_overrides_the_default(
 ) -> None:
     await sms_sender.send(outbound(status_callback=f"{STATUS_URL}?case=10442"))
 
-    assert twilio_api.requests[0].form["StatusCallback"] == f"{STATUS_URL}?case=10442"
+    assert twilio_api.requests[0].form["StatusCallback"] == f"{STATUS_URL}?case=10442&ref=msg-0001"
 
 
 @pytest.mark.parametrize(

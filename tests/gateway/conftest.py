@@ -41,6 +41,7 @@ async def _sms_gateway(
     store: CaseStore,
     analyze: Analyzer,
     reply_budget: float,
+    send_timeout: float = 15.0,
 ) -> AsyncIterator[SmsGateway]:
     await seed_demo(store)
     async with running_twilio_api() as twilio:
@@ -53,6 +54,7 @@ async def _sms_gateway(
                 TEST_AUTH_TOKEN,
                 api_base=twilio.base_url,
                 from_number=UTILITY_NUMBER,
+                send_timeout=send_timeout,
             ),
         )
         app = create_app(sms_settings, analyze=analyze)
@@ -82,6 +84,17 @@ async def slow_sms_gateway(
         return nlp_model.analyze(text, channel)
 
     async for gateway in _sms_gateway(aiohttp_client, settings, store, slow_analyze, 0.8):
+        yield gateway
+
+
+@pytest.fixture
+async def impatient_sms_gateway(
+    aiohttp_client: ClientFactory, settings: Settings, store: CaseStore, nlp_model: NlpModel
+) -> AsyncIterator[SmsGateway]:
+    """As ``sms_gateway``, but a send gives up on Twilio's answer after 0.3 s."""
+    async for gateway in _sms_gateway(
+        aiohttp_client, settings, store, nlp_model.analyze, 10.0, send_timeout=0.3
+    ):
         yield gateway
 
 

@@ -150,7 +150,7 @@ async def test_an_agent_reply_goes_out_through_twilio_with_a_status_callback(
     assert reply.delivery_status == "queued"
     sent = sms_gateway.twilio.requests[-1].form
     assert sent["To"] == KNOWN.phone and sent["Body"] == "Your payment is due on the 15th."
-    assert sent["StatusCallback"] == "https://gw.example.org/twilio/status"
+    assert sent["StatusCallback"] == f"https://gw.example.org/twilio/status?ref={reply.message_id}"
     provider_id = next(iter(sms_gateway.twilio.created))
     await sms_gateway.status(provider_id, "delivered")
     await sms_gateway.status(provider_id, "sent")

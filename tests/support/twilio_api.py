@@ -58,12 +58,24 @@ class TwilioApiStandIn:
         self._delays: deque[float] = deque()
         self._runner: web.AppRunner | None = None
         self._arrivals: asyncio.Queue[RecordedRequest] = asyncio.Queue()
+        self._creations: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._answers: asyncio.Queue[int] = asyncio.Queue()
         self.base_url = ""
 
     async def next_request(self) -> RecordedRequest:
         """The next request not yet waited for, as soon as it arrives (at most ten seconds)."""
         async with asyncio.timeout(10):
             return await self._arrivals.get()
+
+    async def next_created(self) -> dict[str, Any]:
+        """The next message created, as Twilio answered it (at most ten seconds)."""
+        async with asyncio.timeout(10):
+            return await self._creations.get()
+
+    async def next_answer(self) -> int:
+        """The HTTP status of the next answer given, even to a client that stopped waiting."""
+        async with asyncio.timeout(10):
+            return await self._answers.get()
 
     # -- switches --------------------------------------------------------------------------
 
@@ -93,7 +105,7 @@ class TwilioApiStandIn:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post(
-            f"/{API_VERSION}/Accounts/{{account_sid}}/Messages.json", self._create_message
+            f"/{API_VERSION}/Accounts/{{account_sid}}/Messages.json", self._answer_create
         )
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -106,6 +118,11 @@ class TwilioApiStandIn:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+    async def _answer_create(self, request: web.Request) -> web.Response:
+        response = await self._create_message(request)
+        self._answers.put_nowait(response.status)
+        return response
 
     async def _create_message(self, request: web.Request) -> web.Response:
         account_sid = request.match_info["account_sid"]
@@ -138,6 +155,7 @@ class TwilioApiStandIn:
             return _error(400, 21602, "Message body is required.")
         payload = self._message(account_sid, form)
         self.created[payload["sid"]] = payload
+        self._creations.put_nowait(payload)
         return web.json_response(payload, status=201)
 
     def _authorized(self, request: web.Request, account_sid: str) -> bool:
