@@ -11,6 +11,7 @@ from channels import Channel, InboundMessage
 from gateway.app import INBOX
 from gateway.casework import reply_to_customer
 from gateway.inbox import Inbox
+from gateway.intake import Turn
 from gateway.store.models import utcnow
 from gateway.sweeper import GRACE, Sweeper
 from tests.gateway.sms_support import KNOWN, UTILITY_NUMBER, SmsGateway, case_number_in
@@ -26,6 +27,15 @@ def text_from(phone: str, body: str, sid: str) -> InboundMessage:
 
 def later() -> datetime:
     return utcnow() + GRACE * 2
+
+
+async def turn_taken_but_not_answered(inbox: Inbox, sid: str) -> Turn:
+    """A text whose turn queued a reply, and whose webhook has not answered yet (or never will:
+    its replica died)."""
+    accepted = await inbox.intake.accept(text_from(KNOWN.phone, BILL_QUESTION, sid))
+    turn = await inbox.run_turn(accepted.message_id, BILL_QUESTION, "sms")
+    assert turn.reply_message_id is not None
+    return turn
 
 
 async def test_a_text_committed_by_a_replica_that_then_died_gets_its_turn_and_reply(
@@ -48,13 +58,12 @@ async def test_a_reply_still_waiting_for_its_webhook_answer_is_not_swept(
     sms_gateway: SmsGateway,
 ) -> None:
     inbox: Inbox = sms_gateway.app[INBOX]
-    accepted = await inbox.intake.accept(text_from(KNOWN.phone, BILL_QUESTION, "SM" + "2" * 32))
-    turn = await inbox.run_turn(accepted.message_id, BILL_QUESTION, "sms")
-    assert turn.reply_message_id is not None
+    turn = await turn_taken_but_not_answered(inbox, "SM" + "2" * 32)
 
     await Sweeper(inbox).sweep(utcnow())
 
     assert sms_gateway.twilio.requests == []
+    assert turn.reply_message_id is not None
     assert await inbox.outbound.answered_in_exchange(turn.reply_message_id)
 
 
@@ -62,15 +71,14 @@ async def test_a_reply_whose_replica_died_is_sent_once_and_never_again_in_an_ans
     sms_gateway: SmsGateway,
 ) -> None:
     inbox: Inbox = sms_gateway.app[INBOX]
-    accepted = await inbox.intake.accept(text_from(KNOWN.phone, BILL_QUESTION, "SM" + "3" * 32))
-    turn = await inbox.run_turn(accepted.message_id, BILL_QUESTION, "sms")
-    assert turn.reply_message_id is not None
+    turn = await turn_taken_but_not_answered(inbox, "SM" + "3" * 32)
     sweeper = Sweeper(inbox)
 
     await sweeper.sweep(later())
     await sweeper.sweep(later())
 
     assert [r.form["Body"] for r in sms_gateway.twilio.requests] == [turn.reply]
+    assert turn.reply_message_id is not None
     assert not await inbox.outbound.answered_in_exchange(turn.reply_message_id)
 
 
