@@ -24,6 +24,9 @@ from gateway.store.models import Agent, StaffSession, Tier, utcnow
 COOKIE = "gw_session"
 CSRF_HEADER = "X-CSRF-Token"
 SESSION_LIFETIME = timedelta(hours=12)
+SESSION_ENDED = 4401
+"""The WebSocket close code a page sees when its session ended: sign in again, do not just
+reconnect."""
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 RANK = {Tier.REP: 0, Tier.SENIOR: 1, Tier.LEAD: 2}
 
@@ -50,7 +53,7 @@ class SignedIn:
     staff: Staff
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -69,7 +72,7 @@ async def sign_in(store: CaseStore, username: str, password: str) -> SignedIn | 
         now = utcnow()
         tx.session.add(
             StaffSession(
-                token_hash=_digest(token),
+                token_hash=token_digest(token),
                 agent_id=agent.id,
                 csrf_token=csrf,
                 created_at=now,
@@ -88,7 +91,7 @@ async def staff_for(store: CaseStore, token: str | None) -> Staff | None:
             select(StaffSession, Agent)
             .join(Agent, Agent.id == StaffSession.agent_id)
             .where(
-                StaffSession.token_hash == _digest(token),
+                StaffSession.token_hash == token_digest(token),
                 StaffSession.expires_at > utcnow(),
                 Agent.active.is_(True),
             )
@@ -103,7 +106,7 @@ async def staff_for(store: CaseStore, token: str | None) -> Staff | None:
 async def sign_out(store: CaseStore, token: str) -> None:
     async with store.transaction() as tx:
         await tx.session.execute(
-            delete(StaffSession).where(StaffSession.token_hash == _digest(token))
+            delete(StaffSession).where(StaffSession.token_hash == token_digest(token))
         )
 
 

@@ -206,8 +206,11 @@ class Receiver:
 
 @dataclass(eq=False)
 class Listener:
+    """One staff WebSocket; ``session`` is the digest of the session it was opened with."""
+
     staff: Staff
     socket: web.WebSocketResponse
+    session: str
     sent: int = field(default=0)
 
 
@@ -217,8 +220,8 @@ class Hub:
     def __init__(self) -> None:
         self.listeners: set[Listener] = set()
 
-    def add(self, staff: Staff, socket: web.WebSocketResponse) -> Listener:
-        listener = Listener(staff, socket)
+    def add(self, staff: Staff, socket: web.WebSocketResponse, session: str) -> Listener:
+        listener = Listener(staff, socket, session)
         self.listeners.add(listener)
         return listener
 
@@ -249,12 +252,13 @@ class Hub:
             except (ConnectionError, RuntimeError):
                 self.remove(listener)
 
-    async def close_agent(self, agent_id: int) -> None:
-        """Signing out ends that person's live feeds on this replica at once."""
-        for listener in [x for x in self.listeners if x.staff.agent_id == agent_id]:
+    async def close_session(self, session: str, code: int) -> None:
+        """Signing out ends that session's live feeds on this replica at once (other replicas'
+        sockets notice at their next session check); the person's other sessions stay open."""
+        for listener in [x for x in self.listeners if x.session == session]:
             self.remove(listener)
             with contextlib.suppress(ConnectionError, RuntimeError):
-                await listener.socket.close(code=1000, message=b"signed out")
+                await listener.socket.close(code=code, message=b"signed out")
 
     async def close_all(self) -> None:
         """At shutdown, so the server is not kept waiting on open sockets."""

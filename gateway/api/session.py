@@ -15,7 +15,15 @@ from gateway.api.common import (
     store_of,
     text_field,
 )
-from gateway.auth import COOKIE, SESSION_LIFETIME, Staff, sign_in, sign_out
+from gateway.auth import (
+    COOKIE,
+    SESSION_ENDED,
+    SESSION_LIFETIME,
+    Staff,
+    sign_in,
+    sign_out,
+    token_digest,
+)
 from gateway.store.models import Agent, Tier
 from routing import Presence
 
@@ -67,9 +75,9 @@ async def delete_session(request: web.Request, staff: Staff) -> web.Response:
     token = request.cookies.get(COOKIE)
     if token:
         await sign_out(store_of(request), token)
-    fanout = request.app.get(FANOUT)
-    if fanout is not None:
-        await fanout.hub.close_agent(staff.agent_id)
+        fanout = request.app.get(FANOUT)
+        if fanout is not None:
+            await fanout.hub.close_session(token_digest(token), SESSION_ENDED)
     response = web.json_response({"signed_out": True})
     response.del_cookie(COOKIE, path="/")
     return response

@@ -25,13 +25,11 @@ from gateway.api.common import (
     settings_of,
     store_of,
 )
-from gateway.auth import COOKIE, Staff, staff_for
+from gateway.auth import COOKIE, SESSION_ENDED, Staff, staff_for, token_digest
 from gateway.background import in_background
 from gateway.store import CaseStore
 from gateway.store.models import Tier
 
-SESSION_ENDED = 4401
-"""The close code a page sees when its session ended: sign in again, do not just reconnect."""
 TYPING_EVERY = 1.0
 """At most one typing signal per second from one socket is passed on to a customer."""
 
@@ -46,12 +44,10 @@ async def staff_socket(request: web.Request, staff: Staff) -> web.WebSocketRespo
     socket = web.WebSocketResponse(heartbeat=30)
     await socket.prepare(request)
     hub = request.app[FANOUT].hub
-    listener = hub.add(staff, socket)
+    token = request.cookies.get(COOKIE, "")
+    listener = hub.add(staff, socket, token_digest(token))
     watch = _close_when_session_ends(
-        socket,
-        store_of(request),
-        request.cookies.get(COOKIE),
-        settings_of(request).staff_socket_recheck,
+        socket, store_of(request), token, settings_of(request).staff_socket_recheck
     )
     typing = _Typing(request, staff)
     try:
@@ -77,7 +73,7 @@ async def staff_socket(request: web.Request, staff: Staff) -> web.WebSocketRespo
 
 
 async def _close_when_session_ends(
-    socket: web.WebSocketResponse, store: CaseStore, token: str | None, every: float
+    socket: web.WebSocketResponse, store: CaseStore, token: str, every: float
 ) -> None:
     while not socket.closed:
         await asyncio.sleep(every)

@@ -13,8 +13,8 @@ from aiohttp import WSMsgType
 from aiohttp.test_utils import TestClient
 from sqlalchemy import update
 
-from gateway.api.ws import SESSION_ENDED
 from gateway.app import create_app
+from gateway.auth import SESSION_ENDED
 from gateway.demo import seed_demo
 from gateway.settings import Settings
 from gateway.store import CaseStore
@@ -97,3 +97,20 @@ async def test_a_live_session_keeps_its_feed_open(staffing: Staffing) -> None:
 
     assert first == "pong"
     assert quiet == []
+
+
+async def test_signing_out_one_browser_leaves_the_same_persons_other_browser_live(
+    staffing: Staffing,
+) -> None:
+    at_desk = await staffing.signed_in("rep.ana")
+    on_laptop = await staffing.signed_in("rep.ana")
+
+    async with at_desk.live() as desk_feed, on_laptop.live() as laptop_feed:
+        await at_desk.request("DELETE", "/api/session")
+        code = await closing_code(desk_feed)
+        await laptop_feed.socket.send_str("ping")
+        answer = await laptop_feed.socket.receive_str(timeout=5)
+
+    assert code == SESSION_ENDED
+    assert answer == "pong"
+    assert (await on_laptop.get("/api/me")).status == 200
