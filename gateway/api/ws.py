@@ -31,7 +31,7 @@ from gateway.store import CaseStore
 from gateway.store.models import Tier
 
 TYPING_EVERY = 1.0
-"""At most one typing signal per second from one socket is passed on to a customer."""
+"""At most one typing signal per second from one socket is looked at; the rest are dropped."""
 
 
 @guard(Tier.REP)
@@ -96,12 +96,13 @@ class _Typing:
         number = frame.get("case") if frame is not None else None
         if frame is None or frame.get("type") != "typing" or not isinstance(number, str):
             return 'expected "ping" or {"type": "typing", "case": "CS-000123"}'
+        now = time.monotonic()
+        if now - self.last_sent < TYPING_EVERY:
+            return None
+        self.last_sent = now
         if not await self._may_reply(number):
             return f"you are not working on {number}"
-        now = time.monotonic()
-        if now - self.last_sent >= TYPING_EVERY:
-            self.last_sent = now
-            await chat_of(self.request).typing_to_customer(number, self.staff.display_name)
+        await chat_of(self.request).typing_to_customer(number, self.staff.display_name)
         return None
 
     async def _may_reply(self, number: str) -> bool:
