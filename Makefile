@@ -51,9 +51,11 @@ model: $(NLP_MODEL)
 $(NLP_MODEL): $(NLP_TRAINING_INPUTS) | $(STAMP)
 	$(PY) -m nlp train --output nlp/model
 
-## eval: dev-split figures beside the TF-IDF and VADER baselines, measured in the same run
+## eval: dev-split figures beside the TF-IDF and VADER baselines, measured in the same run, then
+## the same on messages written independently of the corpus (nlp/data/independent, never trained on)
 eval: $(NLP_MODEL)
 	$(PY) -m nlp evaluate --split dev --baselines
+	$(PY) -m nlp evaluate nlp/data/independent/messages.jsonl --baselines
 
 bench-nlp: $(NLP_MODEL)
 	$(PY) -m nlp bench

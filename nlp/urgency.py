@@ -1,4 +1,5 @@
-"""Urgency beyond hazards: a vulnerable person without service, or a shutoff happening now.
+"""Urgency beyond hazards: a vulnerable person without service, a shutoff happening now, or
+someone who drank the water during a boil-water notice.
 
 The labelling guidelines define these two cases precisely, and they are rare in any corpus, so
 rules that follow the definition generalise better than a classifier that has seen a few dozen
@@ -17,20 +18,24 @@ _VULNERABLE = re.compile(
     r"\b(?:oxygen|o2|concentrator|dialysis|haemodialysis|hemodialysis|ventilator|vent|cpap|bipap"
     r"|life[- ]support|medical (?:equipment|device|machine)|feeding (?:pump|tube)|suction machine"
     r"|nebuli[sz]er|insulin|infusion pump|apnea monitor|home health|hospice|bedridden|bed-?bound"
-    r"|chemo\w*|newborn|new born|infants?|(?:baby|babies)|twins|toddler"
+    r"|chemo\w*|newborns?|new born|infants?|(?:baby|babies)|twins|toddlers?"
     r"|\d{1,2}[ -]?(?:wk|week|month)s?[ -]old"
     r"|elderly|disabled|disability|wheelchair|pregnant"
     r"|(?:[7-9]\d|1[01]\d)[ -]?(?:yrs?|years?)?[ -]?old"
     r"|(?:i'?m|i am|she'?s|he'?s|she is|he is|is|aged?) (?:[7-9]\d|1[01]\d)\b|grandma|grandmother"
-    r"|grandpa|grandfather|seniors?|ox[ií]geno|di[aá]lisis|beb[eé]|anciano|anciana)\b",
+    r"|grandpa|grandfather|seniors?|ox[ií]geno|concentrador|di[aá]lisis|beb[eé]s?|anciano|anciana"
+    r"|ancianos)\b",
 )
 _EQUIPMENT = (
     r"(?:concentrator|ventilator|cpap|bipap|nebuli[sz]er|machine|pump|ac|a/c|air conditioner"
     r"|air conditioning|window unit|heater|furnace|heat)"
 )
 _LOSS = re.compile(
-    r"\b(?:no|without|lost|losing|out of) (?:power|heat|heating|water|electricity|electric|gas|ac"
-    r"|a/c|air conditioning|lights?)\b"
+    r"\b(?:no|without|lost|losing|out of) (?:working |running )?(?:power|heat|heating|water"
+    r"|electricity|electric|gas|ac|a/c|air conditioning|lights?|sewer)\b"
+    r"|(?<!planned )(?<!scheduled )\boutages?\b"
+    r"|\b(?:tank|cylinder|oxygen|o2)(?:'s| is| are)? (?:almost |nearly |about |getting )?"
+    r"(?:empty|low|out|running out)\b"
     r"|\b(?:power|electricity|electric|water|gas|heat|lights?|ac)(?:'s| is| has| got| was| were)?"
     r" (?:just )?(?:out|off|gone|cut off|shut off|turned off|went out|been out|been off"
     r"|disconnected|down)\b"
@@ -40,7 +45,10 @@ _LOSS = re.compile(
     rf"|\b{_EQUIPMENT}\b(?:\W+\w+){{0,3}}?\W+(?:fried|broke|broken|died|dead|quit|stopped working"
     r"|not working|won'?t (?:work|turn on))|\b(?:fried|broke|killed|blew) (?:\w+ ){0,3}"
     rf"{_EQUIPMENT}|\blast (?:tank|cylinder|bottle)|\brunning (?:out|low) (?:of|on) oxygen"
-    r"|\b(?:was|were|got|been) disconnected|\bsin (?:luz|agua|gas|calefacci[oó]n)\b",
+    r"|\b(?:was|were|got|been) disconnected|\bsin (?:luz|agua|gas|calefacci[oó]n)\b"
+    r"|\bse (?:fue|cort[oó]|acab[oó]) (?:la |el )?(?:luz|agua|gas|electricidad|corriente)\b"
+    r"|\bno (?:hay|tenemos|tengo) (?:luz|agua|gas|electricidad|corriente|calefacci[oó]n)\b"
+    r"|\bapag[oó]n\b",
 )
 _SHUTOFF = re.compile(
     r"\b(?:shut\w* (?:\w+ ){0,2}off|shut ?offs?|shut-offs?|disconnect\w*|cut\w* (?:\w+ ){0,2}off"
@@ -60,6 +68,10 @@ _LATER = re.compile(
 _VULNERABLE_PERSON = re.compile(
     r"\(\s*(?:[7-9]\d|1[01]\d)\s*\)|\b(?:'s|is|aged?) (?:[7-9]\d|1[01]\d)\b|breathing machine",
 )
+_BOIL_NOTICE = re.compile(r"\bboil(?:[- ]water)? (?:notice|advisory|order|alert)|\bboil[- ]water\b")
+_DRANK = re.compile(
+    r"\b(?:drank|drunk|been drinking|swallowed|made (?:the )?(?:formula|bottles?) with)\b"
+)
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?\n]+|$)")
 _NOT_NOW = re.compile(
     r"\b(?:is fine|are fine|works fine|managing|we'?re (?:ok|okay|fine)|just want|in case|where you"
@@ -71,6 +83,8 @@ _NOT_NOW = re.compile(
 
 def find_urgency(text: str) -> str | None:
     """Why ``text`` is urgent under the two rules, or None; ``text`` is the classifier view."""
+    if _BOIL_NOTICE.search(text) and _DRANK.search(text):
+        return "drank water under a boil notice"
     if not (_SHUTOFF.search(text) or _VULNERABLE.search(text) or _VULNERABLE_PERSON.search(text)):
         return None
     sentences = [m.group() for m in _SENTENCE.finditer(text)]

@@ -17,6 +17,11 @@ def urgency(text: str) -> str | None:
         "no electricity, no heat, -15 out. im 78 and alone. please",
         "our water has been off since this morning and we have a 3 month old baby",
         "mi mamá usa oxígeno y estamos sin luz",
+        "no tenemos luz desde anoche y mi papá tiene un concentrador",
+        "the outage is still going and my dad is on a ventilator",
+        "power's been out all night, dad's oxygen tank is nearly empty",
+        "heater died in the surge, twin toddlers in the house and it's freezing",
+        "we have no working sewer and grandma is 91",
     ],
 )
 def test_vulnerable_person_without_service(text):
@@ -35,6 +40,11 @@ def test_shutoff_today(text):
     assert urgency(text) == "shutoff today"
 
 
+def test_someone_who_drank_the_water_during_a_boil_notice():
+    text = "there's a boil advisory and my son drank from the tap this morning, should we worry"
+    assert urgency(text) == "drank water under a boil notice"
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -43,6 +53,9 @@ def test_shutoff_today(text):
         "got a shutoff notice for next thursday, can I get a payment plan?",
         "my power is out since this morning, any estimate?",
         "disconnect notice says the 28th - it's the 3rd today.",
+        "is the boil water notice still on? we've been boiling everything",
+        "my mother is 84; is there a planned outage on our street next week?",
+        "no power and the kids are bored out of their minds lol",
     ],
 )
 def test_not_urgent(text):
