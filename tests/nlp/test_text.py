@@ -88,3 +88,11 @@ def test_speech_fillers_and_false_starts_are_dropped_for_classifiers():
     prepared = prepare("yeah hi um i got a a letter saying my my bill is uh wrong", "voice")
     assert prepared.classifier.text == "yeah hi i got a letter saying my bill is wrong"
     assert prepare("the summer umbrella").classifier.text == "the summer umbrella"
+
+
+def test_rewrites_are_found_whatever_the_case_and_keep_their_positions():
+    prepared = prepare("İ said PLS check ACCT FOUR EIGHT one seven, The the bill")
+    view = prepared.classifier
+    assert view.text == "İ said please check account 4817, the bill"
+    start = view.text.index("4817")
+    assert prepared.original[slice(*view.source_span(start, start + 4))] == "FOUR EIGHT one seven"
