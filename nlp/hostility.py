@@ -59,8 +59,10 @@ _REPEAT = (
     r"|sick (?:and tired|of)|had it with|last straw"
 )
 # One pass over the (lower-case) classifier text finds every kind of cue.
+# Every alternative starts with a word character, so "(?<!\w)" means what a leading "\b" would;
+# Python's engine runs the lookbehind form of these large alternations markedly faster.
 _CUES = re.compile(
-    rf"\b(?:(?P<profanity>{_PROFANITY})|(?P<insult>{_INSULT})|(?P<threat>{_THREAT})"
+    rf"(?<!\w)(?:(?P<profanity>{_PROFANITY})|(?P<insult>{_INSULT})|(?P<threat>{_THREAT})"
     rf"|(?P<repeat>{_REPEAT})|(?P<exasperation>{_EXASPERATION}))\b|(?P<masked>{_MASKED})"
 )
 _EMPHASIS = re.compile(r"[!?]{2,}|!")

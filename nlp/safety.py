@@ -92,8 +92,10 @@ _NO_WORD_BOUNDARY = "煤气|燃气|天然气"
 """Chinese writes no spaces, so these cannot wait for a word boundary."""
 # One pass; the leading word boundary is tested once per position before any pattern is tried
 # (most positions are inside a word), then each pattern keeps its own.
+# Every alternative starts with a word character, so "(?<!\w)" means what a leading "\b" would;
+# Python's engine runs the lookbehind form of these large alternations markedly faster.
 _ANY_HAZARD = re.compile(
-    r"\b(?:" + "|".join(f"(?:{pattern})" for pattern in _HAZARDS) + ")|" + _NO_WORD_BOUNDARY
+    r"(?<!\w)(?:" + "|".join(f"(?:{pattern})" for pattern in _HAZARDS) + ")|" + _NO_WORD_BOUNDARY
 )
 
 _SENTENCE_BREAK = re.compile(r"[.;!?\n]|\b(?:but|pero|although|though|however|now)\b")

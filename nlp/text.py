@@ -69,8 +69,10 @@ _SHORTHAND = {
     "hrs": "hours", "mins": "minutes", "govt": "government", "info": "information",
 }  # fmt: skip
 """SMS shorthand, spelled out for the classifiers so that rare spellings share common words."""
+# Every alternative starts with a word character, so "(?<!\w)" means what a leading "\b" would;
+# Python's engine runs the lookbehind form of these large alternations markedly faster.
 _REWRITE = re.compile(
-    rf"\b(?:(?P<number>{_NUMBER_RUN.pattern})"
+    rf"(?<!\w)(?:(?P<number>{_NUMBER_RUN.pattern})"
     rf"|(?<![\w/'])(?P<short>{'|'.join(sorted(map(re.escape, _SHORTHAND), key=len, reverse=True))})"
     r"(?![\w/'])"
     r"|(?P<filler>(?:um+|uh+|uhm|erm|er|hmm+)\b,?\s*)"

@@ -14,8 +14,10 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
+# Every alternative starts with a word character, so "(?<!\w)" means what a leading "\b" would;
+# Python's engine runs the lookbehind form of these large alternations markedly faster.
 _VULNERABLE = re.compile(
-    r"\b(?:oxygen|o2|concentrator|dialysis|haemodialysis|hemodialysis|ventilator|vent|cpap|bipap"
+    r"(?<!\w)(?:oxygen|o2|concentrator|dialysis|haemodialysis|hemodialysis|ventilator|vent|cpap|bipap"
     r"|life[- ]support|medical (?:equipment|device|machine)|feeding (?:pump|tube)|suction machine"
     r"|nebuli[sz]er|insulin|infusion pump|apnea monitor|home health|hospice|bedridden|bed-?bound"
     r"|chemo\w*|newborns?|new born|infants?|(?:baby|babies)|twins|toddlers?"
