@@ -1,6 +1,7 @@
 -- ARGV: 'contacts' followed by (id, channel, skill, queue, enqueued_at, urgent, hostile,
 -- assignee, audience) per contact, or 'agents' followed by (id, tier, skills, presence, four
--- capacities) per agent. An empty audience is the queue's first one. Contacts routing already holds are left alone, so rebuilding twice changes nothing.
+-- capacities) per agent. An empty audience is the queue's first one. Contacts routing already
+-- holds are left alone, so rebuilding twice changes nothing.
 -- Contacts go first: an assignment raises its agent's load before the agent becomes free.
 QUIET = true
 local created = 0
