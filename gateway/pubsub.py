@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from gateway.background import stop
+from gateway.background import in_background
 
 log = logging.getLogger(__name__)
 
@@ -82,14 +82,11 @@ class Subscription:
     async def running(self, ready_within: float = 2.0) -> AsyncIterator[None]:
         """Subscribed before the block if Redis answers soon; a replica still starts without it
         and subscribes when Redis comes."""
-        task = asyncio.create_task(self.run())
-        try:
+        async with in_background(self.run()):
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(ready_within):
                     await self.subscribed.wait()
             yield
-        finally:
-            await stop(task)
 
 
 def _text(value: str | bytes) -> str:
