@@ -14,11 +14,13 @@ from __future__ import annotations
 import re
 from array import array
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
 from spacy.strings import hash_string  # type: ignore[attr-defined]  # Cython, no stub
 from spacy.tokens import Doc
+from spacy.tokens.underscore import Underscore
 from spacy.util import registry
 from thinc.api import Logistic, Model, SparseLinear_v2, chain, softmax_activation
 
@@ -73,20 +75,25 @@ registry.architectures.register("utility.SparseFeatures.v1", func=build_sparse_c
 def _forward(model: Model[list[Doc], Any], docs: list[Doc], is_train: bool) -> tuple[Any, Any]:
     # Saved models restore attrs from msgpack, as lists: the cache key is rebuilt as a tuple.
     attrs = model.attrs
-    settings = (attrs["char_min"], attrs["char_max"], tuple(attrs["cues"]))
+    ngram_setting = (attrs["char_min"], attrs["char_max"])
+    groups = tuple(attrs["cues"])
     keys = array("Q")
     values = array("f")
     lengths = array("i")
     for doc in docs:
-        found = doc._
-        if found.features is None:
-            found.features = {}
-        cached = found.features.get(settings)
-        if cached is None:
-            cached = found.features[settings] = features(doc, *settings)
-        keys.extend(cached[0])
-        values.extend(cached[1])
-        lengths.append(len(cached[0]))
+        found = doc._  # each doc._ access builds a new accessor: once per document
+        cache = found.features
+        if cache is None:
+            cache = found.features = {}
+        computed = cache.get(ngram_setting)
+        if computed is None:
+            computed = cache[ngram_setting] = DocFeatures.of(doc, found, *ngram_setting)
+        cue_keys = computed.cue_keys(groups)
+        keys.extend(computed.ngram_keys)
+        keys.extend(cue_keys)
+        values.extend(computed.ngram_values)
+        values.extend(_ONE * len(cue_keys))
+        lengths.append(len(computed.ngram_keys) + len(cue_keys))
     xp = model.ops.xp
     batch_keys = xp.asarray(keys, dtype="uint64")
     batch_values = xp.asarray(values, dtype="float32")
@@ -98,33 +105,41 @@ def _forward(model: Model[list[Doc], Any], docs: list[Doc], is_train: bool) -> t
     return (batch_keys, batch_values, batch_lengths), lambda gradient: []
 
 
-def features(
-    doc: Doc,
-    char_min: int = 3,
-    char_max: int = 5,
-    cue_groups: Sequence[str] = CUE_GROUPS,
-) -> tuple[array[int], array[float]]:
-    """Hashed feature keys of one document and their values.
+_ONE = array("f", [1.0])
+
+
+@dataclass(frozen=True, slots=True)
+class DocFeatures:
+    """One document's features, computed once and shared by both classifiers.
 
     Feature dropout drops by position, so keys must come in the same order in every process:
     they are integers added to sets in a fixed order (a set of strings would iterate in an
     order that changes with each process's string hashing).
     """
-    cache = doc._.features
-    if cache is None:
-        cache = {}
-    ngram_key = ("ngrams", char_min, char_max)
-    if ngram_key not in cache:
-        cache[ngram_key] = _ngrams(doc.text, char_min, char_max)
-    word_keys, char_keys, length = cache[ngram_key]
-    cue_keys = sorted({_key(cue) for cue in cues(doc, length, cue_groups)})
-    keys = array("Q", word_keys)
-    keys.extend(char_keys)
-    keys.extend(cue_keys)
-    values = array("f", [len(word_keys) ** -0.5 if word_keys else 0.0]) * len(word_keys)
-    values.extend(array("f", [len(char_keys) ** -0.5 if char_keys else 0.0]) * len(char_keys))
-    values.extend(array("f", [1.0]) * len(cue_keys))
-    return keys, values
+
+    ngram_keys: array[int]
+    """Word 1-2 gram keys, then character n-gram keys, each once."""
+    ngram_values: array[float]
+    """Each block at unit length, as in a TF-IDF vector."""
+    cues_by_group: dict[str, frozenset[int]]
+
+    @classmethod
+    def of(cls, doc: Doc, found: Underscore, char_min: int = 3, char_max: int = 5) -> DocFeatures:
+        """``found`` is ``doc._``, passed in as each access to it builds a new accessor."""
+        word_keys, char_keys, length = _ngrams(found.source.classifier.text, char_min, char_max)
+        keys = array("Q", word_keys)
+        keys.extend(char_keys)
+        values = array("f", [len(word_keys) ** -0.5 if word_keys else 0.0]) * len(word_keys)
+        values.extend(array("f", [len(char_keys) ** -0.5 if char_keys else 0.0]) * len(char_keys))
+        by_group = {
+            group: frozenset(hash_string(name) for name in names)
+            for group, names in cues(doc, found, length).items()
+        }
+        return cls(keys, values, by_group)
+
+    def cue_keys(self, groups: Sequence[str]) -> list[int]:
+        """Keys of the cues from ``groups``, sorted: a fixed order, as dropout needs."""
+        return sorted(frozenset().union(*(self.cues_by_group[group] for group in groups)))
 
 
 def _ngrams(text: str, char_min: int, char_max: int) -> tuple[set[int], set[int], int]:
@@ -166,41 +181,41 @@ def _word_keys(
     return found
 
 
-def _key(feature: str) -> int:
-    key: int = hash_string(feature)
-    return key
+def cues(doc: Doc, found: Underscore, length: int) -> dict[str, list[str]]:
+    """Names of the hand-written cues the rule components found, by cue group.
 
-
-def cues(doc: Doc, length: int, groups: Sequence[str] = CUE_GROUPS) -> list[str]:
-    """Names of the hand-written cues, from the chosen groups, that the rule components found."""
-    found = []
-    rules = doc._  # each doc._ access builds a new accessor: once per document
-    if "length" in groups:
-        found.append(f"k length {min(length.bit_length(), 7)}")
-    if "rules" in groups:
-        if rules.hazard is not None:
-            found.append("k hazard")
-        if rules.urgency is not None:
-            found.append("k urgency " + rules.urgency)
-    if "entities" in groups and rules.entities is not None:
-        found.extend({"k entity " + entity.label for entity in rules.entities})
-    hostility = rules.cues
-    if "hostility" in groups and hostility is not None:
-        for name in ("profanity", "insult", "threat", "repeat", "exasperation"):
-            if getattr(hostility, name):
-                found.append("k " + name)
+    ``found`` is ``doc._``, passed in as each access to it builds a new accessor.
+    """
+    hazard, urgency, entities, hostility = found.hazard, found.urgency, found.entities, found.cues
+    rules = []
+    if hazard is not None:
+        rules.append("k hazard")
+    if urgency is not None:
+        rules.append("k urgency " + urgency)
+    angry = []
+    if hostility is not None:
+        angry = ["k " + name for name in _HOSTILITY_COUNTS if getattr(hostility, name)]
         if hostility.shouting >= 0.5:
-            found.append("k shouting")
+            angry.append("k shouting")
         elif hostility.shouting >= 0.2:
-            found.append("k some shouting")
+            angry.append("k some shouting")
         if hostility.exclamation >= 2:
-            found.append("k exclamations")
-    if "sentiment" in groups:
-        sentiment = float(doc.sentiment)
-        if sentiment <= -0.5:
-            found.append("k very negative")
-        elif sentiment <= -0.05:
-            found.append("k negative")
-        elif sentiment >= 0.5:
-            found.append("k very positive")
-    return found
+            angry.append("k exclamations")
+    sentiment = float(doc.sentiment)
+    feeling = []
+    if sentiment <= -0.5:
+        feeling.append("k very negative")
+    elif sentiment <= -0.05:
+        feeling.append("k negative")
+    elif sentiment >= 0.5:
+        feeling.append("k very positive")
+    return {
+        "length": [f"k length {min(length.bit_length(), 7)}"],
+        "rules": rules,
+        "entities": [] if entities is None else ["k entity " + e.label for e in entities],
+        "hostility": angry,
+        "sentiment": feeling,
+    }
+
+
+_HOSTILITY_COUNTS = ("profanity", "insult", "threat", "repeat", "exasperation")
