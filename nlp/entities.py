@@ -151,5 +151,6 @@ class EntityRules:
     """Pipeline component: sets ``doc._.entities`` from the prepared text attached to the doc."""
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.entities = extract(doc._.source)
+        found = doc._  # each doc._ access builds a new accessor: once per document
+        found.entities = extract(found.source)
         return doc

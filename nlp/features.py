@@ -126,7 +126,11 @@ class DocFeatures:
     @classmethod
     def of(cls, doc: Doc, found: Underscore, char_min: int = 3, char_max: int = 5) -> DocFeatures:
         """``found`` is ``doc._``, passed in as each access to it builds a new accessor."""
-        word_keys, char_keys, length = _ngrams(found.source.classifier.text, char_min, char_max)
+        # A doc not made by make_doc (spaCy's initialize() samples examples' reference docs) has
+        # no prepared views, and none of the rule findings: its own text stands in.
+        source = found.source
+        text = doc.text if source is None else source.classifier.text
+        word_keys, char_keys, length = _ngrams(text, char_min, char_max)
         keys = array("Q", word_keys)
         keys.extend(char_keys)
         values = array("f", [len(word_keys) ** -0.5 if word_keys else 0.0]) * len(word_keys)

@@ -196,5 +196,6 @@ class HostilityCues:
     """Pipeline component: sets ``doc._.cues`` for the decision step."""
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.cues = Cues.of(doc._.source)
+        found = doc._  # each doc._ access builds a new accessor: once per document
+        found.cues = Cues.of(found.source)
         return doc

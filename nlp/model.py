@@ -30,10 +30,17 @@ class ModelNotFoundError(FileNotFoundError):
 
 
 class NlpModel:
-    """A loaded analysis pipeline; safe to share, as analysing does not change it."""
+    """A loaded analysis pipeline, safe to share between threads.
+
+    Every analysis runs in a spaCy memory zone: the words of each message would otherwise stay
+    in the vocabulary for ever, and a long-running gateway sees endless new ones (account
+    numbers, names, typos). Zones must not overlap, so analyses take turns; spaCy's components
+    hold the GIL throughout, so threads lose no parallelism by it.
+    """
 
     def __init__(self, pipeline: Language) -> None:
         self._pipeline = pipeline
+        self._zone = threading.Lock()
 
     @classmethod
     def load(cls, path: Path = DEFAULT_MODEL_DIR) -> NlpModel:
@@ -46,9 +53,10 @@ class NlpModel:
 
     def analyze(self, text: str, channel: str | None = None) -> Analysis:
         """Analyse one message; never raises on any text (empty, huge, emoji, any language)."""
-        doc = self._pipeline(make_doc(self._pipeline, text, channel))
-        result: Analysis = doc._.analysis
-        return result
+        with self._zone, self._pipeline.memory_zone():
+            doc = self._pipeline(make_doc(self._pipeline, text, channel))
+            result: Analysis = doc._.analysis
+            return result
 
     def analyze_many(
         self, texts: Sequence[str], channels: Sequence[str | None] | None = None
@@ -58,7 +66,8 @@ class NlpModel:
             raise ValueError(f"{len(texts)} texts but {len(channels)} channels")
         kinds: Iterable[str | None] = channels if channels is not None else [None] * len(texts)
         docs = (make_doc(self._pipeline, t, c) for t, c in zip(texts, kinds, strict=True))
-        return [doc._.analysis for doc in self._pipeline.pipe(docs, batch_size=BATCH_SIZE)]
+        with self._zone, self._pipeline.memory_zone():
+            return [doc._.analysis for doc in self._pipeline.pipe(docs, batch_size=BATCH_SIZE)]
 
 
 _default: NlpModel | None = None

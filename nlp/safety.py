@@ -190,5 +190,6 @@ class SafetyLayer:
     """Pipeline component: sets ``doc._.hazard`` to the hazard phrase found, or None."""
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.hazard = find_hazard(doc.text)
+        found = doc._  # each doc._ access builds a new accessor: once per document
+        found.hazard = find_hazard(found.source.classifier.text)
         return doc

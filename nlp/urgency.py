@@ -111,5 +111,6 @@ class UrgencyRules:
     """Pipeline component: sets ``doc._.urgency`` to the reason found, or None."""
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.urgency = find_urgency(doc.text)
+        found = doc._  # each doc._ access builds a new accessor: once per document
+        found.urgency = find_urgency(found.source.classifier.text)
         return doc

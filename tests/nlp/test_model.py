@@ -112,3 +112,14 @@ def test_module_level_functions_use_the_default_model():
 def test_missing_model_names_the_make_target(tmp_path: Path):
     with pytest.raises(ModelNotFoundError, match="make model"):
         nlp.load(tmp_path / "nowhere")
+
+
+def test_analysing_leaves_no_new_words_in_the_vocabulary(model: NlpModel):
+    """A gateway runs for months: words it has seen once must not accumulate."""
+    strings = model._pipeline.vocab.strings
+    before = len(strings)
+    texts = [f"acct 48{n:08d} zq{n}xv still no power at {n} Birch Rd" for n in range(200)]
+    model.analyze_many(texts)
+    model.analyze("brand new wordzzq and 5551234987")
+    assert len(strings) == before
+    assert "zq17xv" not in strings
