@@ -16,6 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from nlp.analysis import INTENTS, Analysis
+from nlp.findings import Findings, findings
 from nlp.hostility import HostilityModel, features
 
 FALLBACK_INTENT = "general_inquiry"
@@ -56,9 +57,8 @@ class Calibration:
         )
 
 
-def decide(doc: Doc, calibration: Calibration) -> Analysis:
-    """Combine the classifiers' scores with the rules' findings for one document."""
-    found = doc._  # each doc._ access builds a new accessor: once per document
+def decide(doc: Doc, found: Findings, calibration: Calibration) -> Analysis:
+    """Combine the classifiers' scores with the rules' ``found`` for one document."""
     entities = found.entities
     hazard = found.hazard
     if found.source.is_empty:
@@ -92,7 +92,8 @@ def make_decision(nlp: Language, name: str) -> Decision:
 
 
 class Decision:
-    """Pipeline component: sets ``doc._.analysis``; its calibration is saved with the model."""
+    """Pipeline component: sets the findings' ``analysis``; its calibration is saved with the
+    model."""
 
     def __init__(self) -> None:
         self.calibration: Calibration | None = None
@@ -100,7 +101,8 @@ class Decision:
     def __call__(self, doc: Doc) -> Doc:
         if self.calibration is None:
             raise RuntimeError("the decision step has no calibration: build the model with train")
-        doc._.analysis = decide(doc, self.calibration)
+        found = findings(doc)
+        found.analysis = decide(doc, found, self.calibration)
         return doc
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:

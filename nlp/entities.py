@@ -13,6 +13,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from nlp.analysis import Entity
+from nlp.findings import findings
 from nlp.text import Prepared
 
 _MONTHS = (
@@ -148,9 +149,9 @@ def make_entities(nlp: Language, name: str) -> EntityRules:
 
 
 class EntityRules:
-    """Pipeline component: sets ``doc._.entities`` from the prepared text attached to the doc."""
+    """Pipeline component: sets the findings' ``entities`` from the prepared text."""
 
     def __call__(self, doc: Doc) -> Doc:
-        found = doc._  # each doc._ access builds a new accessor: once per document
+        found = findings(doc)
         found.entities = extract(found.source)
         return doc

@@ -20,9 +20,10 @@ from typing import Any
 
 from spacy.strings import hash_string  # type: ignore[attr-defined]  # Cython, no stub
 from spacy.tokens import Doc
-from spacy.tokens.underscore import Underscore
 from spacy.util import registry
 from thinc.api import Logistic, Model, SparseLinear_v2, chain, softmax_activation
+
+from nlp.findings import Findings
 
 MAX_WORD = 24
 """Longer tokens (URLs, pasted junk) add n-grams but no meaning."""
@@ -81,10 +82,10 @@ def _forward(model: Model[list[Doc], Any], docs: list[Doc], is_train: bool) -> t
     values = array("f")
     lengths = array("i")
     for doc in docs:
-        found = doc._  # each doc._ access builds a new accessor: once per document
-        cache = found.features
-        if cache is None:
-            cache = found.features = {}
+        found: Findings | None = doc._.findings
+        # A doc not made by make_doc (spaCy's initialize() samples examples' reference docs)
+        # has its text only, and no findings to keep the features in.
+        cache = {} if found is None else found.features
         computed = cache.get(ngram_setting)
         if computed is None:
             computed = cache[ngram_setting] = DocFeatures.of(doc, found, *ngram_setting)
@@ -124,12 +125,10 @@ class DocFeatures:
     cues_by_group: dict[str, frozenset[int]]
 
     @classmethod
-    def of(cls, doc: Doc, found: Underscore, char_min: int = 3, char_max: int = 5) -> DocFeatures:
-        """``found`` is ``doc._``, passed in as each access to it builds a new accessor."""
-        # A doc not made by make_doc (spaCy's initialize() samples examples' reference docs) has
-        # no prepared views, and none of the rule findings: its own text stands in.
-        source = found.source
-        text = doc.text if source is None else source.classifier.text
+    def of(
+        cls, doc: Doc, found: Findings | None, char_min: int = 3, char_max: int = 5
+    ) -> DocFeatures:
+        text = doc.text if found is None else found.source.classifier.text
         word_keys, char_keys, length = _ngrams(text, char_min, char_max)
         keys = array("Q", word_keys)
         keys.extend(char_keys)
@@ -185,18 +184,15 @@ def _word_keys(
     return found
 
 
-def cues(doc: Doc, found: Underscore, length: int) -> dict[str, list[str]]:
-    """Names of the hand-written cues the rule components found, by cue group.
-
-    ``found`` is ``doc._``, passed in as each access to it builds a new accessor.
-    """
-    hazard, urgency, entities, hostility = found.hazard, found.urgency, found.entities, found.cues
+def cues(doc: Doc, found: Findings | None, length: int) -> dict[str, list[str]]:
+    """Names of the hand-written cues the rule components found, by cue group."""
     rules = []
-    if hazard is not None:
+    if found is not None and found.hazard is not None:
         rules.append("k hazard")
-    if urgency is not None:
-        rules.append("k urgency " + urgency)
+    if found is not None and found.urgency is not None:
+        rules.append("k urgency " + found.urgency)
     angry = []
+    hostility = None if found is None else found.cues
     if hostility is not None:
         angry = ["k " + name for name in _HOSTILITY_COUNTS if getattr(hostility, name)]
         if hostility.shouting >= 0.5:
@@ -216,7 +212,7 @@ def cues(doc: Doc, found: Underscore, length: int) -> dict[str, list[str]]:
     return {
         "length": [f"k length {min(length.bit_length(), 7)}"],
         "rules": rules,
-        "entities": [] if entities is None else ["k entity " + e.label for e in entities],
+        "entities": [] if found is None else ["k entity " + e.label for e in found.entities],
         "hostility": angry,
         "sentiment": feeling,
     }

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from nlp.findings import findings
 from nlp.text import Prepared
 
 _PROFANITY = (
@@ -112,8 +113,14 @@ class Cues:
         )
 
 
-def features(cues: Cues, classifier_score: float, sentiment: float) -> list[float]:
-    """Inputs of the combining model, in the order of :data:`FEATURES`, each roughly in 0..3."""
+_NO_CUES = Cues(profanity=0, insult=0, threat=0, repeat=0, shouting=0.0, exclamation=0)
+
+
+def features(cues: Cues | None, classifier_score: float, sentiment: float) -> list[float]:
+    """Inputs of the combining model, in the order of :data:`FEATURES`, each roughly in 0..3;
+    ``cues`` is None where the cue component did not run."""
+    if cues is None:
+        cues = _NO_CUES
     score = min(max(classifier_score, 1e-4), 1 - 1e-4)
     return [
         math.log(score / (1 - score)) / 3,
@@ -193,9 +200,9 @@ def make_hostility_cues(nlp: Language, name: str) -> HostilityCues:
 
 
 class HostilityCues:
-    """Pipeline component: sets ``doc._.cues`` for the decision step."""
+    """Pipeline component: sets the findings' ``cues`` for the decision step."""
 
     def __call__(self, doc: Doc) -> Doc:
-        found = doc._  # each doc._ access builds a new accessor: once per document
+        found = findings(doc)
         found.cues = Cues.of(found.source)
         return doc

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from nlp.analysis import Analysis
+from nlp.findings import findings
 from nlp.pipeline import DECISION_COMPONENT, make_doc
 
 DEFAULT_MODEL_DIR = Path(__file__).parent / "model"
@@ -55,8 +57,7 @@ class NlpModel:
         """Analyse one message; never raises on any text (empty, huge, emoji, any language)."""
         with self._zone, self._pipeline.memory_zone():
             doc = self._pipeline(make_doc(self._pipeline, text, channel))
-            result: Analysis = doc._.analysis
-            return result
+            return _analysis(doc)
 
     def analyze_many(
         self, texts: Sequence[str], channels: Sequence[str | None] | None = None
@@ -67,7 +68,14 @@ class NlpModel:
         kinds: Iterable[str | None] = channels if channels is not None else [None] * len(texts)
         docs = (make_doc(self._pipeline, t, c) for t, c in zip(texts, kinds, strict=True))
         with self._zone, self._pipeline.memory_zone():
-            return [doc._.analysis for doc in self._pipeline.pipe(docs, batch_size=BATCH_SIZE)]
+            return [_analysis(doc) for doc in self._pipeline.pipe(docs, batch_size=BATCH_SIZE)]
+
+
+def _analysis(doc: Doc) -> Analysis:
+    result = findings(doc).analysis
+    if result is None:
+        raise RuntimeError("no analysis: the pipeline ran without its decision step")
+    return result
 
 
 _default: NlpModel | None = None

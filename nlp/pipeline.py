@@ -18,6 +18,7 @@ from thinc.api import Config
 
 # Imported for their side effect: each registers its pipeline component factory.
 from nlp import decision, entities, features, hostility, safety, sentiment, urgency  # noqa: F401
+from nlp.findings import attach
 from nlp.text import prepare
 
 INTENT_COMPONENT = "intent"
@@ -25,11 +26,6 @@ FLAGS_COMPONENT = "flags"
 DECISION_COMPONENT = "decision"
 CLASSIFIERS = (INTENT_COMPONENT, FLAGS_COMPONENT)
 CONFIG_PATH = Path(__file__).with_name("config.cfg")
-
-for _name in ("source", "entities", "hazard", "urgency", "cues", "features", "analysis"):
-    if not Doc.has_extension(_name):
-        Doc.set_extension(_name, default=None)
-
 
 _NON_SPACE = re.compile(r"\S+")
 _ONE_SPACE_APART = re.compile(r"\S+(?: \S+)*")
@@ -97,6 +93,4 @@ def rule_components(pipeline: Language) -> list[str]:
 
 def make_doc(pipeline: Language, text: str, channel: str | None = None) -> Doc:
     prepared = prepare(text, channel)
-    doc = pipeline.make_doc(prepared.classifier.text)
-    doc._.source = prepared
-    return doc
+    return attach(pipeline.make_doc(prepared.classifier.text), prepared)

@@ -13,6 +13,8 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from nlp.findings import findings
+
 _GAS = "(?:natural )?gas"
 _WIRE = (
     r"(?:(?:power|electric(?:al)?|utility|service|live|high voltage|hydro) )?"
@@ -187,9 +189,9 @@ def make_safety_layer(nlp: Language, name: str) -> SafetyLayer:
 
 
 class SafetyLayer:
-    """Pipeline component: sets ``doc._.hazard`` to the hazard phrase found, or None."""
+    """Pipeline component: sets the findings' ``hazard`` to the hazard phrase found, or None."""
 
     def __call__(self, doc: Doc) -> Doc:
-        found = doc._  # each doc._ access builds a new accessor: once per document
+        found = findings(doc)
         found.hazard = find_hazard(found.source.classifier.text)
         return doc

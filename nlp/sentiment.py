@@ -10,6 +10,8 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from nlp.findings import findings
+
 
 @Language.factory("vader_sentiment")
 def make_vader_sentiment(nlp: Language, name: str) -> VaderSentiment:
@@ -23,6 +25,6 @@ class VaderSentiment:
         self._analyzer = SentimentIntensityAnalyzer()
 
     def __call__(self, doc: Doc) -> Doc:
-        body: str = doc._.source.body
+        body = findings(doc).source.body
         doc.sentiment = float(self._analyzer.polarity_scores(body)["compound"]) if body else 0.0
         return doc

@@ -29,6 +29,7 @@ from thinc.api import fix_random_seed
 from nlp import corpus
 from nlp.analysis import INTENTS
 from nlp.decision import FALLBACK_INTENT, HOSTILE, URGENT, Calibration, Decision
+from nlp.findings import findings
 from nlp.hostility import HostilityModel, features
 from nlp.metrics import average_precision, macro_f1, prf
 from nlp.pipeline import (
@@ -221,7 +222,7 @@ def _calibrate(pipeline: Language, tune: Sequence[corpus.Message], settings: Any
     urgent_threshold = _urgent_threshold(
         docs, [m.urgent for m in tune], float(settings["urgent_recall_weight"])
     )
-    rows = [features(doc._.cues, doc.cats[HOSTILE], float(doc.sentiment)) for doc in docs]
+    rows = [features(findings(doc).cues, doc.cats[HOSTILE], float(doc.sentiment)) for doc in docs]
     hostility = HostilityModel.fit(rows, [m.hostile for m in tune])
     return Calibration(
         intent_threshold=_intent_threshold(docs, [m.intent for m in tune]),
@@ -254,7 +255,9 @@ def _urgent_threshold(docs: Sequence[Doc], gold: Sequence[bool], beta: float) ->
     """
     low, high = _URGENT_THRESHOLD_RANGE
     always = [
-        doc._.hazard is not None or doc._.urgency is not None or _top(doc) == "emergency"
+        (found := findings(doc)).hazard is not None
+        or found.urgency is not None
+        or _top(doc) == "emergency"
         for doc in docs
     ]
     scores = [doc.cats[URGENT] for doc in docs]

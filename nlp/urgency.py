@@ -14,6 +14,8 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from nlp.findings import findings
+
 # Every alternative starts with a word character, so "(?<!\w)" means what a leading "\b" would;
 # Python's engine runs the lookbehind form of these large alternations markedly faster.
 _VULNERABLE = re.compile(
@@ -108,9 +110,9 @@ def make_urgency_rules(nlp: Language, name: str) -> UrgencyRules:
 
 
 class UrgencyRules:
-    """Pipeline component: sets ``doc._.urgency`` to the reason found, or None."""
+    """Pipeline component: sets the findings' ``urgency`` to the reason found, or None."""
 
     def __call__(self, doc: Doc) -> Doc:
-        found = doc._  # each doc._ access builds a new accessor: once per document
+        found = findings(doc)
         found.urgency = find_urgency(found.source.classifier.text)
         return doc
