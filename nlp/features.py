@@ -23,7 +23,7 @@ from spacy.tokens import Doc
 from spacy.util import registry
 from thinc.api import Logistic, Model, SparseLinear_v2, chain, softmax_activation
 
-from nlp.findings import Findings
+from nlp.findings import Findings, find
 
 MAX_WORD = 24
 """Longer tokens (URLs, pasted junk) add n-grams but no meaning."""
@@ -82,7 +82,7 @@ def _forward(model: Model[list[Doc], Any], docs: list[Doc], is_train: bool) -> t
     values = array("f")
     lengths = array("i")
     for doc in docs:
-        found: Findings | None = doc._.findings
+        found = find(doc)
         # A doc not made by make_doc (spaCy's initialize() samples examples' reference docs)
         # has its text only, and no findings to keep the features in.
         cache = {} if found is None else found.features

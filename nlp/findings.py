@@ -1,8 +1,8 @@
-"""What the pipeline found in one message, kept in one object on its Doc.
+"""What the pipeline found in one message, kept in one object in its Doc's ``user_data``.
 
-Components read and write a message's findings here rather than in one ``doc._`` extension
-each: every ``doc._`` access builds an accessor object and looks the value up in the doc's
-user data, a few microseconds each, and a message went through some fifty of them.
+Components read and write a message's findings here rather than in ``doc._`` extensions:
+every ``doc._`` access builds an accessor object and looks the value up in the doc's user data
+through several layers, a few microseconds each, and a message went through some fifty of them.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from nlp.text import Prepared
 if TYPE_CHECKING:
     from nlp.hostility import Cues
 
-if not Doc.has_extension("findings"):
-    Doc.set_extension("findings", default=None)
+_KEY = "utility.findings"
 
 
 @dataclass(slots=True)
@@ -36,13 +35,19 @@ class Findings:
 
 
 def attach(doc: Doc, prepared: Prepared) -> Doc:
-    doc._.findings = Findings(prepared)
+    doc.user_data[_KEY] = Findings(prepared)
     return doc
 
 
 def findings(doc: Doc) -> Findings:
     """The findings of a doc made by :func:`nlp.pipeline.make_doc`."""
-    found: Findings | None = doc._.findings
+    found = find(doc)
     if found is None:
         raise ValueError("this doc has no findings: make it with nlp.pipeline.make_doc")
+    return found
+
+
+def find(doc: Doc) -> Findings | None:
+    """The doc's findings, or None for a doc that was not made by ``make_doc``."""
+    found: Findings | None = doc.user_data.get(_KEY)
     return found

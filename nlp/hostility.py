@@ -101,7 +101,9 @@ class Cues:
             if prepared.caps_words >= 2 and prepared.long_words
             else 0.0
         )
-        counts = Counter(match.lastgroup for match in _CUES.finditer(text))
+        counts: Counter[str | None] = Counter()  # filled in a loop: Counter(iterable) costs more
+        for match in _CUES.finditer(text):
+            counts[match.lastgroup] += 1
         return cls(
             profanity=counts["profanity"] + counts["masked"],
             insult=counts["insult"],
