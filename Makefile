@@ -9,8 +9,8 @@ STAMP := $(VENV)/.installed
 # rebuilt only when one of those changes.
 NLP_MODEL := nlp/model/meta.json
 NLP_TRAINING_INPUTS := $(wildcard nlp/data/corpus/*.jsonl) nlp/config.cfg \
-	$(addprefix nlp/,analysis.py corpus.py decision.py entities.py features.py hostility.py \
-	metrics.py pipeline.py safety.py sentiment.py text.py train.py urgency.py)
+	$(addprefix nlp/,analysis.py corpus.py decision.py entities.py features.py findings.py \
+	hostility.py metrics.py pipeline.py safety.py sentiment.py text.py train.py urgency.py)
 
 .PHONY: venv run test lint bench bench-routing bench-nlp model eval clean
 

@@ -77,6 +77,21 @@ spacy.util.registry.tokenizers.register(
 )
 
 
+def _bare_lexemes() -> Callable[[Language], Language]:
+    """Lexemes without lexical attributes (shape, affixes, like_num, ...): no component reads
+    them, and computing them was most of the cost of a new word. Inside the memory zone every
+    analysis runs in, each word the vocabulary has not kept is new in every zone."""
+
+    def strip(pipeline: Language) -> Language:
+        pipeline.vocab.lex_attr_getters = {}  # type: ignore[attr-defined]  # Cython, no stub
+        return pipeline
+
+    return strip
+
+
+spacy.util.registry.callbacks.register("utility.bare_lexemes.v1", func=_bare_lexemes)
+
+
 def load_config(path: Path = CONFIG_PATH) -> Config:
     return spacy.util.load_config(path)
 
