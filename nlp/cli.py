@@ -66,6 +66,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     bench.add_argument("--model", type=Path, default=DEFAULT_MODEL_DIR)
     bench.add_argument("--corpus", type=Path, default=corpus.CORPUS_DIR)
+    bench.add_argument(
+        "--unseen",
+        type=Path,
+        default=corpus.INDEPENDENT_FILE,
+        help="messages not trained on, whose throughput is printed too (default: %(default)s)",
+    )
 
     args = parser.parse_args(argv)
     try:
@@ -86,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             from nlp.bench import run
 
-            run(args.model, args.corpus)
+            run(args.model, args.corpus, args.unseen if args.unseen.is_file() else None)
     except (ModelNotFoundError, corpus.CorpusError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -19,6 +19,8 @@ from pathlib import Path
 from nlp.analysis import INTENTS
 
 CORPUS_DIR = Path(__file__).parent / "data" / "corpus"
+INDEPENDENT_FILE = Path(__file__).parent / "data" / "independent" / "messages.jsonl"
+"""Messages written apart from the corpus, never trained on: the honest test of the model."""
 STYLES = ("sms", "email", "speech", "chat")
 _CHANNEL_OF_STYLE = {"sms": "sms", "email": "email", "speech": "voice", "chat": "chat"}
 DEV_SHARE = 0.2
