@@ -132,6 +132,12 @@ async def sign_in(window: Window, username: str, password: str) -> None:
     await page.locator("#who").filter(has_text="(").wait_for()
 
 
-def screenshot_path(name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS / f"{name}.png"
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where page screenshots go: the README's copies in docs/screenshots when
+    UPDATE_SCREENSHOTS=1 (`make screenshots`), else a temporary directory, so that a test run
+    leaves the working tree as it found it."""
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return SCREENSHOTS
+    return tmp_path_factory.mktemp("screenshots")

@@ -1,17 +1,19 @@
 """The three pages together in a real browser: a customer chats, a representative answers from
-the desk, a lead watches the console. Screenshots of each page go to docs/screenshots/."""
+the desk, a lead watches the console. Screenshots of each page go to docs/screenshots/ with
+UPDATE_SCREENSHOTS=1 (`make screenshots`)."""
 
 from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, expect
 
 from gateway.demo import demo_accounts
 from gateway.incidents import link_outage
-from tests.browser.conftest import RunningGateway, Window, open_window, screenshot_path, sign_in
+from tests.browser.conftest import RunningGateway, Window, open_window, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -42,7 +44,7 @@ async def start_billing_chat(customer: Window, first: str) -> None:
 
 
 async def test_a_customer_chats_and_a_representative_answers_from_the_desk(
-    gateway: RunningGateway, browser: Browser, windows: list[Window]
+    gateway: RunningGateway, browser: Browser, windows: list[Window], screenshots: Path
 ) -> None:
     desk = await open_window(browser, windows, gateway.url("/desk"))
     await sign_in(desk, "rep.ana", "demo-rep")
@@ -80,13 +82,13 @@ async def test_a_customer_chats_and_a_representative_answers_from_the_desk(
 
     await bot_says(customer, "will refund it today")
     await expect(desk.page.locator("#transcript")).to_contain_text("will refund it today")
-    await customer.page.screenshot(path=screenshot_path("chat"))
-    await desk.page.screenshot(path=screenshot_path("desk"), full_page=True)
+    await customer.page.screenshot(path=screenshots / "chat.png")
+    await desk.page.screenshot(path=screenshots / "desk.png", full_page=True)
     assert desk.errors == [] and customer.errors == []
 
 
 async def test_a_hostile_chat_reaches_the_console_within_a_second_and_a_lead_takes_over(
-    gateway: RunningGateway, browser: Browser, windows: list[Window]
+    gateway: RunningGateway, browser: Browser, windows: list[Window], screenshots: Path
 ) -> None:
     console = await open_window(browser, windows, gateway.url("/console"))
     await sign_in(console, "lead.grace", "demo-lead")
@@ -113,7 +115,7 @@ async def test_a_hostile_chat_reaches_the_console_within_a_second_and_a_lead_tak
     )
     await console.page.get_by_role("button", name="Send reply").click()
     await bot_says(customer, "duty manager")
-    await console.page.screenshot(path=screenshot_path("console"), full_page=True)
+    await console.page.screenshot(path=screenshots / "console.png", full_page=True)
     assert console.errors == []
 
 
