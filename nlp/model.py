@@ -36,8 +36,8 @@ class NlpModel:
 
     Every analysis runs in a spaCy memory zone: the words of each message would otherwise stay
     in the vocabulary for ever, and a long-running gateway sees endless new ones (account
-    numbers, names, typos). Zones must not overlap, so analyses take turns; spaCy's components
-    hold the GIL throughout, so threads lose no parallelism by it.
+    numbers, names, typos). Zones must not overlap, so analyses take turns; the components are
+    Python code holding the GIL nearly throughout, so threads lose little parallelism by it.
     """
 
     def __init__(self, pipeline: Language) -> None:

@@ -1,7 +1,8 @@
-"""The spaCy pipeline: its components, the document attributes they share, and doc creation.
+"""The spaCy pipeline: its components, its configuration callbacks, and doc creation.
 
-Documents are made from the prepared classifier view, with the whole :class:`Prepared` attached,
-so rule components can read the other views and map findings back to the original text.
+Documents are made from the prepared classifier view, with the whole :class:`Prepared` attached
+in the doc's findings (:mod:`nlp.findings`), so rule components can read the other views and map
+what they find back to the original text.
 """
 
 from __future__ import annotations
