@@ -49,6 +49,8 @@ __all__ = [
     "RateLimiter",
     "WebChat",
     "WebChatSettings",
+    "client_id_of",
+    "message_key",
     "normalise_origin",
 ]
 
@@ -89,6 +91,18 @@ class WebChatSettings:
 
 def normalise_origin(origin: str) -> str:
     return origin.strip().rstrip("/").lower()
+
+
+def message_key(session_id: str, client_id: str) -> str:
+    """The provider id a customer's chat message is stored under: the page's id for it, scoped
+    to the session. Session ids are unguessable and never hold a ``:``, so no page can name,
+    claim or replay a message of another session, nor an id the gateway gives its own replies."""
+    return f"{session_id}:{client_id}"
+
+
+def client_id_of(provider_id: str) -> str:
+    """The page's own id for a stored message, as the page knows it."""
+    return provider_id.rpartition(":")[2]
 
 
 class RateLimiter:
@@ -336,7 +350,7 @@ class WebChat:
             return
         inbound = InboundMessage(
             channel=Channel.CHAT,
-            provider_id=text.client_id,
+            provider_id=message_key(session.session_id, text.client_id),
             sender=session.session_id,
             recipient=RECIPIENT,
             body=text.text,

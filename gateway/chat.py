@@ -25,7 +25,13 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from channels import Channel, InboundMessage, OutboundMessage, SendError, SendResult
-from channels.webchat import ChatSockets, WebChat, WebChatSettings, normalise_origin
+from channels.webchat import (
+    ChatSockets,
+    WebChat,
+    WebChatSettings,
+    client_id_of,
+    normalise_origin,
+)
 from channels.webchat_frames import MessageFrame, ServerFrame, message_frame, typing
 from channels.webchat_tokens import TokenSigner
 from gateway.fanout import announce_customer_typing
@@ -96,7 +102,7 @@ def _frame(message: Message, agent_name: str | None) -> MessageFrame:
             text=message.body,
             at=message.created_at,
             author="you",
-            client_id=message.provider_id,
+            client_id=client_id_of(message.provider_id or ""),
         )
     return message_frame(
         message.id,

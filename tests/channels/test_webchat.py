@@ -16,7 +16,13 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from channels import Channel, InboundMessage
-from channels.webchat import RateLimiter, WebChat, WebChatSettings
+from channels.webchat import (
+    RateLimiter,
+    WebChat,
+    WebChatSettings,
+    client_id_of,
+    message_key,
+)
 from channels.webchat_frames import (
     MAX_TEXT_CHARS,
     ChatText,
@@ -214,7 +220,7 @@ class GatewayStandIn:
             text=message.body,
             at=AT,
             author="you",
-            client_id=message.provider_id,
+            client_id=client_id_of(message.provider_id),
         )
         self.stored.setdefault(message.sender, []).append(frame)
         assert self.chat is not None
@@ -277,7 +283,7 @@ async def test_a_customer_message_becomes_an_inbound_chat_message_and_is_echoed(
     echo = await ws.receive_json(timeout=5)
 
     assert gateway.inbound[0].channel is Channel.CHAT
-    assert gateway.inbound[0].provider_id == client_id
+    assert gateway.inbound[0].provider_id == message_key(welcome["session"], client_id)
     assert gateway.inbound[0].sender == welcome["session"]
     assert gateway.inbound[0].recipient == "webchat"
     assert gateway.inbound[0].body == "my power is out"
@@ -291,6 +297,25 @@ async def test_a_customer_message_becomes_an_inbound_chat_message_and_is_echoed(
         "client_id": client_id,
     }
     await ws.close()
+
+
+async def test_the_same_message_id_from_two_sessions_names_two_messages(
+    chat_client: ChatClient, gateway: GatewayStandIn
+) -> None:
+    first, first_welcome = await _open(chat_client)
+    second, second_welcome = await _open(chat_client)
+    client_id = str(uuid.uuid4())
+
+    for ws in (first, second):
+        await ws.send_str(_message("hello", client_id))
+        assert (await ws.receive_json(timeout=5))["client_id"] == client_id
+
+    assert [m.provider_id for m in gateway.inbound] == [
+        message_key(first_welcome["session"], client_id),
+        message_key(second_welcome["session"], client_id),
+    ]
+    await first.close()
+    await second.close()
 
 
 async def test_a_disallowed_origin_is_refused_before_the_upgrade(chat_client: ChatClient) -> None:

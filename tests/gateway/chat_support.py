@@ -15,7 +15,7 @@ from sqlalchemy import select
 from gateway.app import OUTBOUND
 from gateway.casework import Reply, reply_to_customer
 from gateway.store import CaseStore
-from gateway.store.models import Agent, Case
+from gateway.store.models import Agent, Case, ContactIdentity, Direction, Message
 
 ORIGIN = "http://127.0.0.1:8080"
 """The origin of the default PUBLIC_BASE_URL, so the default allow-list."""
@@ -60,6 +60,15 @@ class ChatCustomer:
         frame = await self.frame()
         assert frame["type"] == "message", frame
         return frame
+
+    async def send(self, client_id: str, text: str) -> dict[str, Any]:
+        """Send a message under an id of our choosing and return its echo; the gateway's answers
+        shown meanwhile are kept in ``seen``."""
+        await self.ws.send_str(json.dumps({"type": "message", "id": client_id, "text": text}))
+        while True:
+            frame = await self.message()
+            if frame["direction"] == "inbound" and frame.get("client_id") == client_id:
+                return frame
 
     async def say(self, text: str, *, replies: int = 1) -> list[str]:
         """Send a message; wait for its echo and ``replies`` outbound messages, in any order."""
@@ -112,3 +121,22 @@ async def case_of(store: CaseStore, number: str) -> Case:
         case = await tx.case_by_number(number)
     assert case is not None, number
     return case
+
+
+async def earlier_traffic(store: CaseStore, messages: int = 1000) -> None:
+    """Messages from before the test, so new ones get ids of four digits, as in a live store:
+    ``chat-<id>`` then fits the client id format an attacker would have to use."""
+    async with store.transaction() as tx:
+        identity = ContactIdentity(channel="sms", address="+12175550999")
+        tx.session.add(identity)
+        await tx.session.flush()
+        tx.session.add_all(
+            Message(
+                identity_id=identity.id,
+                direction=Direction.INBOUND,
+                channel="sms",
+                provider_id=f"SM{n:032d}",
+                body="earlier",
+            )
+            for n in range(messages)
+        )

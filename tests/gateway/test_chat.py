@@ -24,7 +24,7 @@ from gateway.settings import ConfigError, Settings
 from gateway.store import CaseStore
 from gateway.store.models import ContactIdentity, Message
 from nlp.model import NlpModel
-from tests.gateway.chat_support import agent_reply, case_of, open_chat
+from tests.gateway.chat_support import agent_reply, case_of, earlier_traffic, open_chat
 from tests.gateway.conftest import ClientFactory
 from tests.gateway.sms_support import KNOWN, case_number_in
 
@@ -159,6 +159,71 @@ async def test_a_token_of_another_session_never_shows_its_messages(
     assert sessions == {victim.session, forged.session}
     for customer in (victim, intruder, forged):
         await customer.close()
+
+
+async def test_naming_a_reply_of_another_conversation_shows_only_your_own_message(
+    chat_app: TestClient[Any, Any], store: CaseStore
+) -> None:
+    await earlier_traffic(store)
+    victim = await open_chat(chat_app)
+    await victim.say(f"{OUTAGE}, account {KNOWN.number}")
+    reply_id = max(f["id"] for f in victim.seen if f["direction"] == "outbound")
+    intruder = await open_chat(chat_app)
+
+    echo = await intruder.send(f"chat-{reply_id}", "x")
+
+    assert (echo["direction"], echo["text"], echo["author"]) == ("inbound", "x", "you")
+    assert echo["id"] != reply_id
+    victims_reply = next(f["text"] for f in victim.seen if f["id"] == reply_id)
+    assert victims_reply not in [f["text"] for f in intruder.seen]
+    async with store.transaction() as tx:
+        reply = await tx.session.get_one(Message, reply_id)
+    assert reply.provider_id == f"chat-{reply_id}"
+    await victim.close()
+    await intruder.close()
+
+
+async def test_reusing_another_sessions_message_id_keeps_both_messages_apart(
+    chat_app: TestClient[Any, Any], store: CaseStore
+) -> None:
+    victim = await open_chat(chat_app)
+    await victim.say(f"{OUTAGE}, account {KNOWN.number}")
+    victims_id = next(f["client_id"] for f in victim.seen if f["direction"] == "inbound")
+    intruder = await open_chat(chat_app)
+
+    echo = await intruder.send(victims_id, "is anyone there")
+
+    assert (echo["text"], echo["client_id"]) == ("is anyone there", victims_id)
+    async with store.transaction() as tx:
+        bodies = set(
+            await tx.session.scalars(
+                select(Message.body).where(
+                    Message.channel == "chat", Message.direction == "inbound"
+                )
+            )
+        )
+    assert bodies == {f"{OUTAGE}, account {KNOWN.number}", "is anyone there"}
+    await victim.close()
+    await intruder.close()
+
+
+async def test_ids_claimed_ahead_of_the_gateways_replies_do_not_hold_them_up(
+    chat_app: TestClient[Any, Any], store: CaseStore
+) -> None:
+    await earlier_traffic(store)
+    customer = await open_chat(chat_app)
+    number = case_number_in((await customer.say(OUTAGE))[0])
+    newest = max(f["id"] for f in customer.seen)
+    intruder = await open_chat(chat_app)
+    for ahead in range(1, 6):
+        await intruder.send(f"chat-{newest + ahead}", "claiming")
+
+    reply = await agent_reply(_app(chat_app), store, number, "rep.ana", "A crew is on the way.")
+
+    assert reply.delivery_status == "delivered"
+    assert (await customer.message())["text"] == "A crew is on the way."
+    await customer.close()
+    await intruder.close()
 
 
 async def test_a_socket_from_another_origin_is_refused(
