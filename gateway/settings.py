@@ -71,6 +71,8 @@ class Settings:
     # How often an open staff WebSocket checks that its session still stands: it may have
     # expired, or been signed out on another replica.
     staff_socket_recheck: float = 15.0
+    # How long a request's body may take to arrive after its headers before the answer is 408.
+    body_timeout: float = 15.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:

@@ -202,7 +202,7 @@ def _disposition(data: dict[str, Any]) -> str | None:
 @guard(Tier.REP)
 async def complete(request: web.Request, staff: Staff) -> web.Response:
     """Done with it: routing frees my slot and the case is resolved."""
-    data = await json_body(request) if request.can_read_body else {}
+    data = await json_body(request) if request.body_exists else {}
     disposition = _disposition(data)
     case, _ = await _case_and_view(request)
     await router_of(request).complete(str(case.id), str(staff.agent_id))
