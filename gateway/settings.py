@@ -15,6 +15,8 @@ from pathlib import Path
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from channels.ids import parse_id
+
 DEFAULT_DATABASE_URL = "sqlite:///var/gateway.db"
 DEFAULT_MODEL_PATH = "nlp/model"
 MIN_SECRET_CHARS = 16
@@ -133,9 +135,10 @@ def normalise_database_url(raw: str) -> str:
 def _port(variable: str, raw: str | None, default: int) -> int:
     if raw is None:
         return default
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
+    port = parse_id(raw)
+    if port is None or not 0 < port < 65536:
         raise ConfigError(variable, f"not a TCP port: {raw!r}")
-    return int(raw)
+    return port
 
 
 def _session_secret(raw: str | None, redis_url: str | None) -> str:
