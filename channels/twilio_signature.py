@@ -12,6 +12,7 @@ Two historic ways to lose real messages, both guarded here:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Literal
 from urllib.parse import parse_qsl, urlsplit
@@ -39,6 +40,8 @@ __all__ = [
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
+_ABSOLUTE_ORIGIN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
+
 SignatureFailure = Literal["missing_signature", "bad_signature", "unknown_signing_key"]
 """Why a webhook failed authentication: a fixed set, fit for a metrics label."""
 
@@ -65,14 +68,21 @@ def parse_form(body: bytes, content_type: str) -> MultiDictProxy[str]:
     return MultiDictProxy(MultiDict(pairs))
 
 
-def webhook_url(public_base_url: str, raw_path: str) -> str:
+def webhook_url(public_base_url: str, raw_target: str) -> str:
     """The URL Twilio signed: our public base URL plus the raw path and query as received.
 
     ``public_base_url`` may carry a path prefix that a proxy strips before the request reaches
     us (``https://gw.example.org/utility``); the raw path is used undecoded because Twilio signs
-    the query string exactly as it sent it.
+    the query string exactly as it sent it. A request target in absolute form
+    (``POST http://host/twilio/sms``, which HTTP/1.1 servers must accept) counts by its path
+    and query only: the scheme and host are ours to know, not the client's to say.
     """
-    return public_base_url.rstrip("/") + raw_path
+    if not raw_target.startswith("/"):
+        origin = _ABSOLUTE_ORIGIN.match(raw_target)
+        raw_target = raw_target[origin.end() :] if origin else ""
+        if not raw_target.startswith("/"):
+            raw_target = "/" + raw_target
+    return public_base_url.rstrip("/") + raw_target
 
 
 def sign(

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, NotRequired, TypedDict
 
+from channels.ids import MAX_ID
+
 MAX_TEXT_CHARS = 2000
 MAX_FRAME_BYTES = 16 * 1024
 """Well above a 2,000-character message in UTF-8 and JSON escaping; anything larger closes the
@@ -101,7 +103,9 @@ def parse_client_frame(raw: str) -> ClientFrame:
     """
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
+        # RecursionError: arrays nested thousands deep; ValueError also covers numbers of more
+        # digits than Python converts.
         raise FrameError("bad_frame", "frames are JSON objects") from None
     if not isinstance(data, dict):
         raise FrameError("bad_frame", "frames are JSON objects")
@@ -111,9 +115,11 @@ def parse_client_frame(raw: str) -> ClientFrame:
         if token is not None and not isinstance(token, str):
             raise FrameError("bad_frame", "hello.token is a string or null")
         if last_seen is not None and (
-            not isinstance(last_seen, int) or isinstance(last_seen, bool) or last_seen < 0
+            not isinstance(last_seen, int)
+            or isinstance(last_seen, bool)
+            or not 0 <= last_seen <= MAX_ID
         ):
-            raise FrameError("bad_frame", "hello.last_seen is a non-negative integer or null")
+            raise FrameError("bad_frame", "hello.last_seen is a message id or null")
         return Hello(token, last_seen)
     if kind == "message":
         client_id, text = data.get("id"), data.get("text")

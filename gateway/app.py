@@ -20,6 +20,7 @@ from channels import InboundMessage
 from channels.twilio_send import TwilioSmsSender
 from channels.twilio_settings import TwilioSmsSettings
 from channels.twilio_sms import TwilioSmsWebhooks
+from gateway import edge
 from gateway.api import setup_staff
 from gateway.background import in_background
 from gateway.case_routing import CaseRouting
@@ -58,7 +59,11 @@ def create_app(
 ) -> web.Application:
     """``analyze``, ``routing_policy`` and ``clock`` replace the defaults in tests only."""
     metrics = Metrics()
-    app = web.Application(middlewares=[metrics.middleware])
+    app = web.Application(
+        middlewares=[metrics.middleware, *edge.middlewares(settings.body_timeout)],
+        handler_args=edge.HANDLER_ARGS,
+    )
+    app.on_response_prepare.append(edge.name_no_versions)
     app[SETTINGS] = settings
     app[METRICS] = metrics
     app[SENDERS] = {}

@@ -18,6 +18,7 @@ from typing import Protocol
 from sqlalchemy import select, update
 
 from channels import Channel, OutboundMessage, SendError, SendResult
+from channels.ids import parse_id
 from channels.twilio_status import is_forward
 from gateway.store import CaseStore
 from gateway.store.models import Case, ContactIdentity, Direction, Message, utcnow
@@ -162,10 +163,11 @@ class Outbound:
                     Message.provider_id == provider_id, Message.direction == Direction.OUTBOUND
                 )
             )
-            if message is None and reference is not None and reference.isdigit():
+            message_id = parse_id(reference) if reference is not None else None
+            if message is None and message_id is not None:
                 message = await tx.session.scalar(
                     select(Message).where(
-                        Message.id == int(reference),
+                        Message.id == message_id,
                         Message.direction == Direction.OUTBOUND,
                         Message.provider_id.is_(None),
                     )

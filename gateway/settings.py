@@ -15,6 +15,8 @@ from pathlib import Path
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from channels.ids import parse_id
+
 DEFAULT_DATABASE_URL = "sqlite:///var/gateway.db"
 DEFAULT_MODEL_PATH = "nlp/model"
 MIN_SECRET_CHARS = 16
@@ -71,6 +73,8 @@ class Settings:
     # How often an open staff WebSocket checks that its session still stands: it may have
     # expired, or been signed out on another replica.
     staff_socket_recheck: float = 15.0
+    # How long a request's body may take to arrive after its headers before the answer is 408.
+    body_timeout: float = 15.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -131,9 +135,10 @@ def normalise_database_url(raw: str) -> str:
 def _port(variable: str, raw: str | None, default: int) -> int:
     if raw is None:
         return default
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
+    port = parse_id(raw)
+    if port is None or not 0 < port < 65536:
         raise ConfigError(variable, f"not a TCP port: {raw!r}")
-    return int(raw)
+    return port
 
 
 def _session_secret(raw: str | None, redis_url: str | None) -> str:

@@ -50,12 +50,34 @@ async def may_view(tx: Transaction, case: Case, view: ContactView | None, staff:
     and those they once held (to finish the paperwork after completing)."""
     if staff.at_least(Tier.SENIOR) or case.assigned_agent_id == staff.agent_id:
         return True
-    if mine(view, staff):
-        return True
-    held = await tx.session.scalars(
-        select(CaseEvent.data).where(CaseEvent.case_id == case.id, CaseEvent.kind == "assigned")
+    return mine(view, staff) or await _routed_to(tx, case, staff, "assigned")
+
+
+async def knows_of(tx: Transaction, case: Case, view: ContactView | None, staff: Staff) -> bool:
+    """Whether the person may learn that the case exists: whoever may view it, and a
+    representative it was once offered to (who may then hear that the offer lapsed)."""
+    return await may_view(tx, case, view, staff) or await _routed_to(tx, case, staff, "offered")
+
+
+async def _routed_to(tx: Transaction, case: Case, staff: Staff, kind: str) -> bool:
+    """Whether the case's history shows routing event ``kind`` naming this person."""
+    events = await tx.session.scalars(
+        select(CaseEvent.data).where(CaseEvent.case_id == case.id, CaseEvent.kind == kind)
     )
-    return any(str(data.get("agent_id")) == str(staff.agent_id) for data in held)
+    return any(str(data.get("agent_id")) == str(staff.agent_id) for data in events)
+
+
+async def known_case(
+    tx: Transaction, router: Router, staff: Staff, number: str
+) -> tuple[Case, ContactView | None]:
+    """The numbered case and where routing holds it. A representative who was never offered
+    nor assigned it hears "no such case", exactly as for a number that does not exist, so case
+    numbers cannot be probed by trying them."""
+    case = await tx.case_by_number(number)
+    view = await _view(router, case) if case is not None else None
+    if case is None or not await knows_of(tx, case, view, staff):
+        fail(404, "no such case")
+    return case, view
 
 
 async def _view(router: Router, case: Case) -> ContactView | None:
@@ -128,10 +150,8 @@ async def _queue_of(router: Router, case: Case) -> str:
 
 
 async def _card(request: web.Request, staff: Staff, number: str) -> dict[str, Any]:
-    router = router_of(request)
     async with store_of(request).transaction() as tx:
-        case = await case_or_404(tx, number)
-        view = await _view(router, case)
+        case, view = await known_case(tx, router_of(request), staff, number)
         if not await may_view(tx, case, view, staff):
             fail(403, "not your case")
         return await contact_card(tx, case, view)
@@ -142,15 +162,14 @@ async def get_case(request: web.Request, staff: Staff) -> web.Response:
     return web.json_response(await _card(request, staff, request.match_info["number"]))
 
 
-async def _case_and_view(request: web.Request) -> tuple[Case, ContactView | None]:
+async def _case_and_view(request: web.Request, staff: Staff) -> tuple[Case, ContactView | None]:
     async with store_of(request).transaction() as tx:
-        case = await case_or_404(tx, request.match_info["number"])
-    return case, await _view(router_of(request), case)
+        return await known_case(tx, router_of(request), staff, request.match_info["number"])
 
 
 @guard(Tier.REP)
 async def accept(request: web.Request, staff: Staff) -> web.Response:
-    case, _ = await _case_and_view(request)
+    case, _ = await _case_and_view(request, staff)
     await router_of(request).accept(str(case.id), str(staff.agent_id))
     nudge(request)
     return web.json_response(await _card(request, staff, request.match_info["number"]))
@@ -158,7 +177,7 @@ async def accept(request: web.Request, staff: Staff) -> web.Response:
 
 @guard(Tier.REP)
 async def decline(request: web.Request, staff: Staff) -> web.Response:
-    case, _ = await _case_and_view(request)
+    case, _ = await _case_and_view(request, staff)
     await router_of(request).decline(str(case.id), str(staff.agent_id))
     nudge(request)
     return web.json_response({"declined": case.number})
@@ -202,9 +221,9 @@ def _disposition(data: dict[str, Any]) -> str | None:
 @guard(Tier.REP)
 async def complete(request: web.Request, staff: Staff) -> web.Response:
     """Done with it: routing frees my slot and the case is resolved."""
-    data = await json_body(request) if request.can_read_body else {}
+    data = await json_body(request) if request.body_exists else {}
     disposition = _disposition(data)
-    case, _ = await _case_and_view(request)
+    case, _ = await _case_and_view(request, staff)
     await router_of(request).complete(str(case.id), str(staff.agent_id))
     status = case.status if case.status not in OPEN_STATUSES else CaseStatus.RESOLVED
     await _change_status(request, staff, status, disposition)
@@ -213,7 +232,7 @@ async def complete(request: web.Request, staff: Staff) -> web.Response:
 
 async def _working_on(request: web.Request, staff: Staff) -> tuple[Case, ContactView | None]:
     """The case, if I am its assignee or a senior/lead; 403 otherwise."""
-    case, view = await _case_and_view(request)
+    case, view = await _case_and_view(request, staff)
     if case.assigned_agent_id != staff.agent_id and not staff.at_least(Tier.SENIOR):
         fail(403, "not your case")
     return case, view
@@ -227,7 +246,7 @@ async def reply(request: web.Request, staff: Staff) -> web.Response:
     if not isinstance(body, str):
         fail(400, "'body' must be a string")
     async with store_of(request).transaction() as tx:
-        case = await case_or_404(tx, request.match_info["number"])
+        case, _ = await known_case(tx, router_of(request), staff, request.match_info["number"])
         allowed = case.assigned_agent_id == staff.agent_id or await has_joined(tx, case, staff)
     if not allowed:
         fail(403, "only the case's representative, or a lead who joined it, may reply")
@@ -265,10 +284,9 @@ async def add_note(request: web.Request, staff: Staff) -> web.Response:
     assert text is not None
     if len(text) > MAX_NOTE_CHARS:
         fail(400, f"a note is at most {MAX_NOTE_CHARS} characters")
-    router = router_of(request)
     async with store_of(request).transaction() as tx:
-        case = await case_or_404(tx, request.match_info["number"])
-        if not await may_view(tx, case, await _view(router, case), staff):
+        case, view = await known_case(tx, router_of(request), staff, request.match_info["number"])
+        if not await may_view(tx, case, view, staff):
             fail(403, "not your case")
         await tx.record_event(case, "note", actor_of(staff), {"text": text})
     nudge(request)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn
@@ -144,7 +143,9 @@ async def json_body(request: web.Request) -> dict[str, Any]:
         fail(400, "send application/json")
     try:
         data = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
+        # Besides malformed JSON and bad UTF-8 (both ValueErrors): numbers of more digits than
+        # Python converts, and arrays nested thousands deep.
         fail(400, "malformed JSON")
     if not isinstance(data, dict):
         fail(400, "expected a JSON object")

@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import func, select
 
+from channels.ids import parse_id
 from gateway.api.card import iso
 from gateway.api.common import actor_of, fail, guard, json_body, nudge, outbound_of, store_of
 from gateway.auth import Staff
@@ -37,10 +38,10 @@ def incident_json(incident: Incident, reports: int, open_cases: int) -> dict[str
 
 
 def _incident_id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if not raw.isdigit():
+    incident_id = parse_id(request.match_info["id"])
+    if incident_id is None:
         fail(404, "no such incident")
-    return int(raw)
+    return incident_id
 
 
 @guard(Tier.SENIOR)

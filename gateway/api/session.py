@@ -12,6 +12,7 @@ from gateway.api.common import (
     guard,
     json_body,
     nudge,
+    settings_of,
     store_of,
     text_field,
 )
@@ -47,6 +48,18 @@ async def _me(request: web.Request, staff: Staff) -> dict[str, Any]:
     return {"agent": agent_json(agent), "csrf_token": staff.csrf_token}
 
 
+def served_over_https(request: web.Request) -> bool:
+    """Whether the page is served over HTTPS, so the session cookie must be ``Secure``: the
+    public URL says so, or the connection is TLS, or the proxy in front says so. A client that
+    forges ``X-Forwarded-Proto`` gains nothing: its browser keeps the cookie off plain HTTP."""
+    forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    return (
+        request.secure
+        or forwarded == "https"
+        or settings_of(request).public_base_url.startswith("https://")
+    )
+
+
 async def create_session(request: web.Request) -> web.Response:
     data = await json_body(request)
     username = text_field(data, "username")
@@ -63,7 +76,7 @@ async def create_session(request: web.Request) -> web.Response:
         signed.token,
         httponly=True,
         samesite="Strict",
-        secure=request.secure,
+        secure=served_over_https(request),
         path="/",
         max_age=int(SESSION_LIFETIME.total_seconds()),
     )

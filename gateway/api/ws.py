@@ -118,7 +118,7 @@ class _Typing:
 def _json_object(raw: str) -> dict[str, Any] | None:
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
 

@@ -56,6 +56,23 @@ def test_webhook_url_joins_base_and_raw_path() -> None:
     assert webhook_url("https://gw.example.org/", "/twilio/sms?a=%27") == URL + "?a=%27"
 
 
+@pytest.mark.parametrize(
+    ("target", "path"),
+    [
+        ("http://gw.example.org/twilio/sms?a=%27", "/twilio/sms?a=%27"),
+        ("https://evil.example:8443/twilio/sms", "/twilio/sms"),
+        ("http://evil.example?a=1", "/?a=1"),
+        ("http://evil.example", "/"),
+    ],
+)
+def test_webhook_url_takes_only_path_and_query_of_an_absolute_target(
+    target: str, path: str
+) -> None:
+    assert (
+        webhook_url("https://gw.example.org:8080", target) == "https://gw.example.org:8080" + path
+    )
+
+
 def test_verifier_names_each_failure() -> None:
     verifier = SignatureVerifier(TEST_AUTH_TOKEN, {"key1": "secret1"})
     params = MultiDictProxy(MultiDict(load_payload("sms_inbound")))

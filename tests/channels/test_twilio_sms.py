@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import xml.etree.ElementTree as ET
 from typing import Any
@@ -132,6 +133,44 @@ async def test_query_string_is_signed_exactly_as_received(
     assert await post(PUBLIC_BASE_URL + "/twilio/sms?utility=water&note=it's ok") == 403
     assert await post(INBOUND_URL) == 403
     assert len(recorder.inbound) == 1
+
+
+async def post_in_absolute_form(
+    client: Client, target: str, params: Params, signed_url: str
+) -> int:
+    """POST with an absolute request target (``POST http://host/path HTTP/1.1``), which aiohttp's
+    client never sends; the status of the answer."""
+    body = form_body(params)
+    headers = signed_headers(signed_url, params, TEST_AUTH_TOKEN)
+    head = [f"POST {target} HTTP/1.1", "Host: gw.example.org", f"Content-Length: {len(body)}"]
+    head += [f"{name}: {value}" for name, value in headers.items()]
+    reader, writer = await asyncio.open_connection(client.host, client.port)
+    try:
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+        async with asyncio.timeout(10):
+            status_line = await reader.readline()
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    return int(status_line.split()[1])
+
+
+async def test_an_absolute_request_target_is_checked_by_its_path_and_query(
+    sms_client_for: SmsClientFactory, recorder: Recorder
+) -> None:
+    client = await sms_client_for(make_settings(public_base_url="http://127.0.0.1:8080"))
+    params = load_payload("sms_inbound")
+    signed_url = "http://127.0.0.1:8080/twilio/sms?ref=1"
+
+    genuine = await post_in_absolute_form(
+        client, "http://gw.example.org/twilio/sms?ref=1", params, signed_url
+    )
+    forged = await post_in_absolute_form(
+        client, "http://evil.example/twilio/sms?ref=1", params, signed_url + "2"
+    )
+
+    assert (genuine, forged) == (200, 403)
+    assert recorder.rejected == ["bad_signature"]
 
 
 async def test_messaging_service_payload_validates_over_all_its_params(

@@ -104,7 +104,19 @@ def test_a_token_issued_in_the_future_beyond_clock_skew_is_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    "token", [None, "", "v1", "v1.s1.123", "v2.s1.123.abc", "v1..123.abc", "v1.s1.x.abc", "x" * 500]
+    "token",
+    [
+        None,
+        "",
+        "v1",
+        "v1.s1.123",
+        "v2.s1.123.abc",
+        "v1..123.abc",
+        "v1.s1.x.abc",
+        "v1.s1.\u00b2.abc",
+        "v1.s1.+123.abc",
+        "x" * 500,
+    ],
 )
 def test_malformed_tokens_are_refused(token: str | None) -> None:
     assert TokenSigner(SECRET).verify(token) is None
@@ -160,6 +172,10 @@ def test_a_blank_message_is_refused_as_empty() -> None:
         '{"type":"hello","token":7,"last_seen":null}',
         '{"type":"hello","token":null,"last_seen":-1}',
         '{"type":"hello","token":null,"last_seen":true}',
+        f'{{"type":"hello","token":null,"last_seen":{2**63}}}',
+        '{"type":"hello","token":null,"last_seen":' + "9" * 5000 + "}",
+        "[" * 5000 + "]" * 5000,
+        '{"type":"message","id":"0b7c-11aa-22bb","text":' + "[" * 5000 + "]" * 5000 + "}",
     ],
 )
 def test_frames_outside_the_protocol_are_bad_frames(raw: str) -> None:
@@ -339,6 +355,21 @@ async def test_the_first_frame_must_be_hello(chat_client: ChatClient) -> None:
 
     assert refused["type"] == "error" and refused["code"] == "hello_first"
     assert closed.type is aiohttp.WSMsgType.CLOSE
+
+
+async def test_a_frame_nested_thousands_deep_is_a_bad_frame_and_the_socket_stays_open(
+    chat_client: ChatClient, gateway: GatewayStandIn
+) -> None:
+    ws, _ = await _open(chat_client)
+
+    await ws.send_str("[" * 5000 + "]" * 5000)
+    refused = await ws.receive_json(timeout=5)
+    await ws.send_str(_message("still here"))
+    echo = await ws.receive_json(timeout=5)
+
+    assert (refused["type"], refused["code"]) == ("error", "bad_frame")
+    assert echo["text"] == "still here"
+    await ws.close()
 
 
 async def test_an_oversized_message_gets_an_error_and_is_not_accepted(

@@ -73,7 +73,9 @@ class SmsGateway:
         signature = sign(PUBLIC_BASE_URL + path, form, TEST_AUTH_TOKEN)
         return await self.client.post(path, data=form, headers={"X-Twilio-Signature": signature})
 
-    async def status(self, provider_id: str, status: str, reference: int | None = None) -> None:
+    async def status(
+        self, provider_id: str, status: str, reference: int | str | None = None
+    ) -> None:
         """Twilio's status callback; ``reference`` is our message id, as its URL names it."""
         path = "/twilio/status" if reference is None else f"/twilio/status?ref={reference}"
         response = await self.post_signed(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +21,7 @@ PASSWORDS = {agent.username: agent.password for agent in DEMO_AGENTS}
 class Answer:
     status: int
     body: Any
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def error(self) -> str | None:
@@ -45,7 +46,7 @@ class StaffMember:
         headers = {CSRF_HEADER: self.csrf} if csrf and self.csrf else {}
         async with self.http.request(method, self.url(path), json=json, headers=headers) as r:
             body = await r.json() if r.content_type == "application/json" else await r.text()
-            return Answer(r.status, body)
+            return Answer(r.status, body, r.headers)
 
     async def get(self, path: str) -> Answer:
         return await self.request("GET", path)
@@ -119,7 +120,10 @@ class Staffing:
         self._sessions: list[ClientSession] = []
 
     def browser(self) -> StaffMember:
-        http = ClientSession(cookie_jar=CookieJar(unsafe=True))
+        """Loopback counts as a secure origin, as browsers count it, so ``Secure`` cookies (set
+        when the gateway's public URL is https) come back to the test server."""
+        jar = CookieJar(unsafe=True, treat_as_secure_origin=str(self.client.make_url("/")))
+        http = ClientSession(cookie_jar=jar)
         self._sessions.append(http)
         return StaffMember(self.client, http)
 

@@ -146,6 +146,40 @@ async def test_each_role_reaches_exactly_the_routes_of_its_rank(
             assert answer.status != 401 and not is_role_refusal(answer), (method, path, answer)
 
 
+async def test_no_api_answer_may_be_kept_by_a_cache(
+    sms_gateway: SmsGateway, staffing: Staffing, case_number: str
+) -> None:
+    anonymous = staffing.browser()
+    grace = await staffing.signed_in("lead.grace")
+    for who in (anonymous, grace):
+        for method, path in [*ordered(set(ACCESS)), ("GET", "/api/no-such-route")]:
+            answer = await call(who, method, fill(path, case_number))
+            assert answer.headers.get("Cache-Control") == "no-store", (method, path, answer)
+
+
+VALID_BODIES: dict[str, Any] = {
+    "replies": {"body": "hello"},
+    "status": {"status": "waiting_customer"},
+    "notes": {"text": "called back"},
+    "transfer": {"queue": "billing"},
+}
+"""Bodies that pass each route's own checks, so the answer is about the case."""
+
+
+async def test_a_rep_cannot_tell_a_case_never_routed_to_them_from_a_missing_one(
+    sms_gateway: SmsGateway, staffing: Staffing, case_number: str
+) -> None:
+    dana = await staffing.signed_in("rep.dana")
+    for method, path in ordered(set(ACCESS)):
+        if "{number}" not in path or ACCESS[(method, path)] != "rep":
+            continue
+        body = None if method == "GET" else VALID_BODIES.get(path.rsplit("/", 1)[-1], {})
+        existing = await dana.request(method, fill(path, case_number), body)
+        missing = await dana.request(method, fill(path, "CS-999999"), body)
+        assert (existing.status, existing.body) == (404, {"error": "no such case"}), path
+        assert (missing.status, missing.body) == (404, {"error": "no such case"}), path
+
+
 async def test_every_write_needs_the_csrf_token(
     sms_gateway: SmsGateway, staffing: Staffing, case_number: str
 ) -> None:

@@ -4,7 +4,14 @@ contact card, answer the customer in their own channel, finish. Every test runs 
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
 from gateway.auth import COOKIE
+from gateway.demo import seed_demo
+from gateway.store import CaseStore
 from tests.gateway.sms_support import KNOWN, UNKNOWN_PHONE, SmsGateway, case_number_in
 from tests.gateway.staff_support import Staffing
 
@@ -52,7 +59,7 @@ async def test_a_rep_takes_an_sms_contact_from_offer_to_completion(
     assert (await ana.get("/api/cases")).body["cases"] == []
 
 
-async def test_signing_in_sets_a_strict_http_only_cookie_and_signing_out_ends_it(
+async def test_signing_in_sets_a_strict_http_only_secure_cookie_and_signing_out_ends_it(
     sms_gateway: SmsGateway, staffing: Staffing
 ) -> None:
     ana = staffing.browser()
@@ -65,6 +72,7 @@ async def test_signing_in_sets_a_strict_http_only_cookie_and_signing_out_ends_it
     cookie = response.cookies[COOKIE]
     assert response.status == 201
     assert cookie["httponly"] is True and cookie["samesite"] == "Strict"
+    assert cookie["secure"] is True  # the public URL is https
 
     await ana.sign_in("rep.ana")
     me = await ana.get("/api/me")
@@ -73,6 +81,26 @@ async def test_signing_in_sets_a_strict_http_only_cookie_and_signing_out_ends_it
         assert (await ana.request("DELETE", "/api/session")).status == 200
         assert (await feed.socket.receive()).type.name in ("CLOSE", "CLOSED", "CLOSING")
     assert (await ana.get("/api/me")).status == 401
+
+
+@pytest.mark.parametrize(
+    ("forwarded_proto", "secure"), [(None, False), ("https", True), ("https, http", True)]
+)
+async def test_the_cookie_is_secure_whenever_a_proxy_says_the_page_came_over_https(
+    gateway_client: TestClient[Any, Any],
+    store: CaseStore,
+    forwarded_proto: str | None,
+    secure: bool,
+) -> None:
+    await seed_demo(store)
+    headers = {"X-Forwarded-Proto": forwarded_proto} if forwarded_proto else {}
+
+    response = await gateway_client.post(
+        "/api/session", json={"username": "rep.ana", "password": "demo-rep"}, headers=headers
+    )
+
+    assert response.status == 201
+    assert bool(response.cookies[COOKIE]["secure"]) is secure
 
 
 async def test_presence_is_validated_and_routing_offers_only_to_the_available(
@@ -112,10 +140,11 @@ async def test_another_reps_case_is_out_of_bounds(
     number = case_number_in((await sms_gateway.phone(KNOWN.phone).text(BILL_QUESTION))[0])
     await ana.post(f"/api/cases/{number}/accept")
 
-    assert (await dana.get(f"/api/cases/{number}")).status == 403
+    # Never offered to her nor hers: as far as she can tell, no such case.
+    assert (await dana.get(f"/api/cases/{number}")).status == 404
     refused = await dana.post(f"/api/cases/{number}/replies", {"body": "hello"})
-    assert refused.status == 403
-    assert (await dana.post(f"/api/cases/{number}/complete")).status == 409
+    assert (refused.status, refused.error) == (404, "no such case")
+    assert (await dana.post(f"/api/cases/{number}/complete")).status == 404
     assert (await dana.get("/api/cases/CS-999999")).status == 404
 
 

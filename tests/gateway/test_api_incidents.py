@@ -73,3 +73,16 @@ async def test_seniors_and_leads_hear_of_incident_changes_live(
         heard = await lead_feed.until(lambda f: f.get("topic") == "incident")
         assert heard["incident_id"] == incident["id"]
         assert await rep_feed.nothing_more() == []
+
+
+async def test_an_incident_id_that_cannot_be_one_is_no_such_incident(
+    sms_gateway: SmsGateway, staffing: Staffing
+) -> None:
+    grace = await staffing.signed_in("lead.grace")
+    for raw in ("\u00b2", "1\u00b2", "9" * 20, "9" * 5000, "+1"):
+        restored = await grace.post(f"/api/incidents/{raw}/restored")
+        estimate = await grace.put(
+            f"/api/incidents/{raw}/estimate", {"estimated_restoration": "2026-11-23T18:30:00Z"}
+        )
+        assert (restored.status, restored.error) == (404, "no such incident"), raw
+        assert (estimate.status, estimate.error) == (404, "no such incident"), raw

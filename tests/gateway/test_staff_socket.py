@@ -114,3 +114,23 @@ async def test_signing_out_one_browser_leaves_the_same_persons_other_browser_liv
     assert code == SESSION_ENDED
     assert answer == "pong"
     assert (await on_laptop.get("/api/me")).status == 200
+
+
+@pytest.mark.parametrize(
+    "frame",
+    ["[" * 5000 + "]" * 5000, '{"type": "typing", "case": ' + "9" * 5000 + "}"],
+    ids=["nested 5,000 deep", "a 5,000-digit number"],
+)
+async def test_a_frame_it_cannot_read_is_answered_with_an_error_and_the_feed_stays_open(
+    staffing: Staffing, frame: str
+) -> None:
+    ana = await staffing.signed_in("rep.ana")
+
+    async with ana.live() as feed:
+        await feed.socket.send_str(frame)
+        refused = await feed.next()
+        await feed.socket.send_str("ping")
+        answer = await feed.socket.receive_str(timeout=5)
+
+    assert refused["type"] == "error"
+    assert answer == "pong"

@@ -62,3 +62,10 @@ async def test_a_reply_that_timed_out_and_never_reached_twilio_goes_out_after_th
     assert sends_of(gateway, ANSWER) == 2
     assert message.provider_id in gateway.twilio.created
     assert message.delivery_status == "queued"
+
+
+async def test_a_status_callback_naming_no_possible_message_is_ignored_not_an_error(
+    sms_gateway: SmsGateway,
+) -> None:
+    for reference in ("%C2%B2", "9" * 20, "9" * 5000, "-1"):  # %C2%B2 is "²"
+        await sms_gateway.status("SM" + "0" * 32, "delivered", reference=reference)
