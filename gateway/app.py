@@ -1,7 +1,8 @@
 """The composition root: ``create_app(settings)`` wires store, NLP, routing and channels.
 
 Resources open and close in ``cleanup_ctx`` generators, in order: the store, routing state,
-then the contact-center services that use them (NLP model, intake, outbound, sweeps).
+password checks, then the contact-center services that use them (NLP model, intake, outbound,
+sweeps).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from channels.twilio_send import TwilioSmsSender
 from channels.twilio_settings import TwilioSmsSettings
 from channels.twilio_sms import TwilioSmsWebhooks
 from gateway.api import setup_staff
+from gateway.auth import PasswordChecks
 from gateway.background import in_background
 from gateway.case_routing import CaseRouting
 from gateway.chat import ChatGateway
@@ -45,6 +47,7 @@ OUTBOUND = web.AppKey("outbound", Outbound)
 INBOX = web.AppKey("inbox", Inbox)
 SENDERS = web.AppKey("senders", dict[str, Sender])
 CHAT = web.AppKey("chat", ChatGateway)
+PASSWORDS = web.AppKey("passwords", PasswordChecks)
 
 Clock = Callable[[], float]
 
@@ -64,6 +67,7 @@ def create_app(
     app[SENDERS] = {}
     app.cleanup_ctx.append(_store)
     app.cleanup_ctx.append(_routing_context(routing_policy, clock))
+    app.cleanup_ctx.append(_passwords)
     if settings.twilio is not None:
         _add_twilio_sms(app, _twilio_sms_settings(settings))
     app.cleanup_ctx.append(_contact_center_context(analyze))
@@ -101,6 +105,13 @@ def _routing_context(
         await redis.aclose()
 
     return context
+
+
+async def _passwords(app: web.Application) -> AsyncIterator[None]:
+    passwords = PasswordChecks()
+    app[PASSWORDS] = passwords
+    yield
+    passwords.close()
 
 
 def _contact_center_context(

@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 from aiohttp import web
 from sqlalchemy import select
 
-from gateway.auth import Staff, requires
+from gateway.auth import PasswordChecks, Staff, requires
 from gateway.case_routing import CaseRouting
 from gateway.casework import CaseNotFoundError, InvalidReplyError
 from gateway.chat import ChatGateway
@@ -69,6 +69,12 @@ def settings_of(request: web.Request) -> Settings:
     from gateway.app import SETTINGS
 
     return request.app[SETTINGS]
+
+
+def passwords_of(request: web.Request) -> PasswordChecks:
+    from gateway.app import PASSWORDS
+
+    return request.app[PASSWORDS]
 
 
 def chat_of(request: web.Request) -> ChatGateway:

@@ -12,6 +12,7 @@ from gateway.api.common import (
     guard,
     json_body,
     nudge,
+    passwords_of,
     store_of,
     text_field,
 )
@@ -54,7 +55,7 @@ async def create_session(request: web.Request) -> web.Response:
     if not isinstance(password, str):
         raise web.HTTPBadRequest(text="'password' must be a string")
     assert username is not None
-    signed = await sign_in(store_of(request), username, password)
+    signed = await sign_in(store_of(request), passwords_of(request), username, password)
     if signed is None:
         raise web.HTTPUnauthorized(text="wrong username or password")
     response = web.json_response(await _me(request, signed.staff), status=201)
