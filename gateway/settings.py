@@ -50,6 +50,16 @@ class TwilioSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SignInLimits:
+    """Failed sign-ins allowed per account and per client address within ``window`` seconds;
+    one more locks that account or address for ``window`` seconds from then."""
+
+    per_account: int = 5
+    per_address: int = 20
+    window: int = 15 * 60
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
@@ -71,6 +81,7 @@ class Settings:
     # How often an open staff WebSocket checks that its session still stands: it may have
     # expired, or been signed out on another replica.
     staff_socket_recheck: float = 15.0
+    sign_in_limits: SignInLimits = SignInLimits()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:

@@ -17,6 +17,7 @@ from gateway.chat import ChatGateway
 from gateway.fanout import Fanout
 from gateway.outbound import OptedOutError, Outbound
 from gateway.settings import Settings
+from gateway.signin_throttle import SignInThrottle
 from gateway.store import CaseStore, Transaction
 from gateway.store.models import Agent, Case, CaseEvent, Tier
 from routing import (
@@ -75,6 +76,12 @@ def passwords_of(request: web.Request) -> PasswordChecks:
     from gateway.app import PASSWORDS
 
     return request.app[PASSWORDS]
+
+
+def sign_in_throttle_of(request: web.Request) -> SignInThrottle:
+    from gateway.app import SIGN_IN_THROTTLE
+
+    return request.app[SIGN_IN_THROTTLE]
 
 
 def chat_of(request: web.Request) -> ChatGateway:

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import ClientSession, ClientWebSocketResponse, CookieJar
+from aiohttp import ClientSession, ClientWebSocketResponse, CookieJar, TCPConnector
 from aiohttp.test_utils import TestClient
 
 from gateway.auth import CSRF_HEADER
@@ -118,8 +118,11 @@ class Staffing:
         self.client = client
         self._sessions: list[ClientSession] = []
 
-    def browser(self) -> StaffMember:
-        http = ClientSession(cookie_jar=CookieJar(unsafe=True))
+    def browser(self, address: str | None = None) -> StaffMember:
+        """``address``: another loopback address to connect from (127.0.0.2), as if from
+        another machine."""
+        connector = TCPConnector(local_addr=(address, 0)) if address else None
+        http = ClientSession(connector=connector, cookie_jar=CookieJar(unsafe=True))
         self._sessions.append(http)
         return StaffMember(self.client, http)
 
