@@ -200,6 +200,17 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/console/agents": {
         "get": _op("Workload per agent: presence, load, cases, handled today", "senior")
     },
+    "/api/console/lockouts": {
+        "get": _op("Accounts and addresses whose sign-in is locked now, with counts", "lead")
+    },
+    "/api/console/lockouts/clear": {
+        "post": _op(
+            "Lift a sign-in lock and forget its failures",
+            "lead",
+            body=_obj(kind={"enum": ["account", "address"]}, name=STR),
+            errors=(404,),
+        )
+    },
     "/api/incidents": {
         "get": _op(
             "Outage incidents, active first: district, reports, open cases, estimate", "senior"

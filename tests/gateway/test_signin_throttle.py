@@ -4,6 +4,7 @@ lock. Time is the clock handed to the app, moved by the tests."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -163,6 +164,39 @@ async def test_one_address_is_locked_after_twenty_failures_whatever_the_username
     assert locked_out(refused, range(WINDOW - 1, WINDOW + 1))
     assert elsewhere.status == 201
     assert len(password_checks) == 21
+
+
+async def test_a_lead_sees_the_lockouts_and_lifts_one(
+    staffing: Staffing, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    stranger = staffing.browser()
+    with caplog.at_level(logging.WARNING, logger="gateway.signin_throttle"):
+        await attempts(stranger, "rep.ana", "s3cret-guess", 8)
+    grace = staffing.browser(ELSEWHERE)
+    assert (await grace.sign_in("lead.grace")).status == 201
+    chen = await staffing.signed_in("rep.chen")
+    eva = await staffing.signed_in("senior.eva")
+
+    clock.advance(60)
+    seen = await grace.get("/api/console/lockouts")
+
+    assert seen.status == 200
+    [lock] = seen.body["lockouts"]
+    assert lock["kind"] == "account" and lock["name"] == "rep.ana"
+    assert (lock["failures"], lock["refused"]) == (5, 3)
+    assert lock["since"] < lock["until"]
+    assert (await chen.get("/api/console/lockouts")).status == 403
+    assert (await eva.get("/api/console/lockouts")).status == 403
+    assert "rep.ana" in caplog.text and "s3cret-guess" not in caplog.text
+
+    unlock = {"kind": "account", "name": "rep.ana"}
+    assert (
+        await grace.request("POST", "/api/console/lockouts/clear", unlock, csrf=False)
+    ).status == 403
+    assert (await grace.post("/api/console/lockouts/clear", unlock)).status == 200
+    assert (await grace.get("/api/console/lockouts")).body == {"lockouts": []}
+    assert (await grace.post("/api/console/lockouts/clear", unlock)).status == 404
+    assert (await stranger.sign_in("rep.ana", "demo-rep")).status == 201
 
 
 async def test_replicas_share_the_counts(
