@@ -1,7 +1,8 @@
 """The composition root: ``create_app(settings)`` wires store, NLP, routing and channels.
 
 Resources open and close in ``cleanup_ctx`` generators, in order: the store, routing state,
-then the contact-center services that use them (NLP model, intake, outbound, sweeps).
+sign-in (its throttle shares routing's Redis), then the contact-center services that use them
+(NLP model, intake, outbound, sweeps).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from channels.twilio_settings import TwilioSmsSettings
 from channels.twilio_sms import TwilioSmsWebhooks
 from gateway import edge
 from gateway.api import setup_staff
+from gateway.auth import PasswordChecks
 from gateway.background import in_background
 from gateway.case_routing import CaseRouting
 from gateway.chat import ChatGateway
@@ -30,6 +32,7 @@ from gateway.intake import Analyzer, Intake
 from gateway.metrics import Metrics
 from gateway.outbound import Outbound, Sender
 from gateway.settings import Settings
+from gateway.signin_throttle import SignInThrottle
 from gateway.store import CaseStore, create_engine
 from gateway.sweeper import Sweeper
 from nlp.model import NlpModel
@@ -46,6 +49,8 @@ OUTBOUND = web.AppKey("outbound", Outbound)
 INBOX = web.AppKey("inbox", Inbox)
 SENDERS = web.AppKey("senders", dict[str, Sender])
 CHAT = web.AppKey("chat", ChatGateway)
+PASSWORDS = web.AppKey("passwords", PasswordChecks)
+SIGN_IN_THROTTLE = web.AppKey("sign_in_throttle", SignInThrottle)
 
 Clock = Callable[[], float]
 
@@ -69,6 +74,7 @@ def create_app(
     app[SENDERS] = {}
     app.cleanup_ctx.append(_store)
     app.cleanup_ctx.append(_routing_context(routing_policy, clock))
+    app.cleanup_ctx.append(_sign_in_context(clock))
     if settings.twilio is not None:
         _add_twilio_sms(app, _twilio_sms_settings(settings))
     app.cleanup_ctx.append(_contact_center_context(analyze))
@@ -104,6 +110,18 @@ def _routing_context(
         app[CASE_ROUTING] = case_routing
         yield
         await redis.aclose()
+
+    return context
+
+
+def _sign_in_context(clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        """Failed sign-ins are counted in Redis, so every replica enforces the same limits."""
+        app[SIGN_IN_THROTTLE] = SignInThrottle(app[REDIS], app[SETTINGS].sign_in_limits, clock)
+        passwords = PasswordChecks()
+        app[PASSWORDS] = passwords
+        yield
+        passwords.close()
 
     return context
 

@@ -7,9 +7,11 @@ signed-in representative.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -30,9 +32,40 @@ reconnect."""
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 RANK = {Tier.REP: 0, Tier.SENIOR: 1, Tier.LEAD: 2}
 
+PASSWORD_WORKERS = 2
+
 _hasher = PasswordHasher()
 # Checked against when the username is unknown, so a wrong name takes as long as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def _matches(stored_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+class PasswordChecks:
+    """Argon2 checks in a small pool of their own threads.
+
+    A check costs about a tenth of a second of CPU: on the event loop it would stall every
+    socket of the replica, and in the shared default executor a flood of sign-ins could take
+    every thread the rest of the app relies on. argon2-cffi releases the GIL while it hashes.
+    """
+
+    def __init__(self, workers: int = PASSWORD_WORKERS) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="password")
+
+    async def verify(self, stored_hash: str | None, password: str) -> bool:
+        """No hash (no such user) is checked against a dummy one all the same, and fails."""
+        loop = asyncio.get_running_loop()
+        checked = _DUMMY_HASH if stored_hash is None else stored_hash
+        matches = await loop.run_in_executor(self._pool, _matches, checked, password)
+        return matches and stored_hash is not None
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,18 +90,19 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def sign_in(store: CaseStore, username: str, password: str) -> SignedIn | None:
+async def sign_in(
+    store: CaseStore, passwords: PasswordChecks, username: str, password: str
+) -> SignedIn | None:
+    """No transaction stays open while the password is checked, which takes a while."""
     async with store.transaction() as tx:
         agent = await tx.session.scalar(
             select(Agent).where(Agent.username == username, Agent.active.is_(True))
         )
-        try:
-            _hasher.verify(agent.password_hash if agent else _DUMMY_HASH, password)
-        except (VerificationError, InvalidHashError):
-            return None
-        if agent is None:
-            return None
-        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    matches = await passwords.verify(agent.password_hash if agent else None, password)
+    if agent is None or not matches:
+        return None
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    async with store.transaction() as tx:
         now = utcnow()
         tx.session.add(
             StaffSession(
@@ -80,7 +114,7 @@ async def sign_in(store: CaseStore, username: str, password: str) -> SignedIn | 
             )
         )
         await tx.session.execute(delete(StaffSession).where(StaffSession.expires_at < now))
-        return SignedIn(token, _staff(agent, csrf))
+    return SignedIn(token, _staff(agent, csrf))
 
 
 async def staff_for(store: CaseStore, token: str | None) -> Staff | None:

@@ -52,6 +52,16 @@ class TwilioSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SignInLimits:
+    """Failed sign-ins allowed per account and per client address within ``window`` seconds;
+    one more locks that account or address for ``window`` seconds from then."""
+
+    per_account: int = 5
+    per_address: int = 20
+    window: int = 15 * 60
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
@@ -75,6 +85,7 @@ class Settings:
     staff_socket_recheck: float = 15.0
     # How long a request's body may take to arrive after its headers before the answer is 408.
     body_timeout: float = 15.0
+    sign_in_limits: SignInLimits = SignInLimits()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:

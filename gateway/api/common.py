@@ -9,13 +9,14 @@ from typing import Any, NoReturn
 from aiohttp import web
 from sqlalchemy import select
 
-from gateway.auth import Staff, requires
+from gateway.auth import PasswordChecks, Staff, requires
 from gateway.case_routing import CaseRouting
 from gateway.casework import CaseNotFoundError, InvalidReplyError
 from gateway.chat import ChatGateway
 from gateway.fanout import Fanout
 from gateway.outbound import OptedOutError, Outbound
 from gateway.settings import Settings
+from gateway.signin_throttle import SignInThrottle
 from gateway.store import CaseStore, Transaction
 from gateway.store.models import Agent, Case, CaseEvent, Tier
 from routing import (
@@ -68,6 +69,18 @@ def settings_of(request: web.Request) -> Settings:
     from gateway.app import SETTINGS
 
     return request.app[SETTINGS]
+
+
+def passwords_of(request: web.Request) -> PasswordChecks:
+    from gateway.app import PASSWORDS
+
+    return request.app[PASSWORDS]
+
+
+def sign_in_throttle_of(request: web.Request) -> SignInThrottle:
+    from gateway.app import SIGN_IN_THROTTLE
+
+    return request.app[SIGN_IN_THROTTLE]
 
 
 def chat_of(request: web.Request) -> ChatGateway:

@@ -1,8 +1,10 @@
-"""The lead's console: what needs attention now, how the queues stand, who is doing what, and
-the moves only seniors and leads make (reassign, take over, join a conversation)."""
+"""The lead's console: what needs attention now, how the queues stand, who is doing what,
+whose sign-in is locked, and the moves only seniors and leads make (reassign, take over, join a
+conversation, lift a sign-in lock)."""
 
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 
@@ -19,14 +21,18 @@ from gateway.api.common import (
     json_body,
     nudge,
     router_of,
+    sign_in_throttle_of,
     store_of,
     text_field,
 )
 from gateway.auth import Staff
 from gateway.fanout import ALERT_KINDS
+from gateway.signin_throttle import Counted
 from gateway.store.models import Agent, Case, CaseEvent, Direction, Message, Tier, utcnow
 from gateway.store.repository import OPEN_STATUSES
 from routing import ContactState, Router
+
+log = logging.getLogger(__name__)
 
 SENTIMENT_POINTS = 10
 
@@ -227,11 +233,54 @@ async def join(request: web.Request, staff: Staff) -> web.Response:
     return web.json_response({"joined": case.number})
 
 
+def _at(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat()
+
+
+@guard(Tier.LEAD)
+async def lockouts(request: web.Request, staff: Staff) -> web.Response:
+    """Accounts and addresses whose sign-in is locked now: leads unlock colleagues and spot
+    someone guessing; a username typed by mistake may show here, so seniors do not see it."""
+    found = await sign_in_throttle_of(request).lockouts()
+    return web.json_response(
+        {
+            "lockouts": [
+                {
+                    "kind": lock.kind.value,
+                    "name": lock.name,
+                    "failures": lock.failures,
+                    "refused": lock.refused,
+                    "since": _at(lock.since),
+                    "until": _at(lock.until),
+                }
+                for lock in found
+            ]
+        }
+    )
+
+
+@guard(Tier.LEAD)
+async def clear_lockout(request: web.Request, staff: Staff) -> web.Response:
+    data = await json_body(request)
+    try:
+        kind = Counted(str(data.get("kind")))
+    except ValueError:
+        fail(400, "'kind' must be one of " + ", ".join(k.value for k in Counted))
+    name = text_field(data, "name")
+    assert name is not None
+    if not await sign_in_throttle_of(request).clear(kind, name):
+        fail(404, f"no sign-in lock on {kind.value} {name!r}")
+    log.info("sign-in lock on %s %r lifted by %s", kind.value, name, staff.username)
+    return web.json_response({"cleared": {"kind": kind.value, "name": name}})
+
+
 def routes() -> list[web.RouteDef]:
     return [
         web.get("/api/console/escalations", escalations),
         web.get("/api/console/queues", queues),
         web.get("/api/console/agents", agents),
+        web.get("/api/console/lockouts", lockouts),
+        web.post("/api/console/lockouts/clear", clear_lockout),
         web.post("/api/cases/{number}/reassign", reassign),
         web.post("/api/cases/{number}/take-over", take_over),
         web.post("/api/cases/{number}/join", join),

@@ -22,6 +22,19 @@ CASE_NUMBER: Schema = {
 }
 INCIDENT_ID: Schema = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 ANY_OBJECT: Schema = {"type": "object"}
+LOCKED: Schema = {
+    "type": "object",
+    "properties": {
+        "error": {"type": "string"},
+        "retry_after": {"type": "integer", "minimum": 1},
+        "retry_at": {"type": "string", "format": "date-time"},
+    },
+    "required": ["error", "retry_after", "retry_at"],
+}
+RETRY_AFTER: Schema = {
+    "description": "seconds until sign-in is allowed again",
+    "schema": {"type": "integer", "minimum": 1},
+}
 
 
 def _responses(ok: int, schema: Schema, *errors: int) -> dict[str, Any]:
@@ -29,18 +42,23 @@ def _responses(ok: int, schema: Schema, *errors: int) -> dict[str, Any]:
         400: "bad input",
         401: "not signed in",
         403: "role too low, not your case, or missing CSRF token",
-        404: "no such case or agent",
+        404: "no such case, agent or lock",
         409: "conflict with routing: offer lapsed, not assigned, agent unavailable",
         422: "the customer opted out of this channel",
+        429: "too many failed sign-ins for this account or address: locked until retry_at",
+        503: "sign-in cannot count attempts now (Redis unreachable); try again shortly",
     }
     out: dict[str, Any] = {
         str(ok): {"description": "done", "content": {"application/json": {"schema": schema}}}
     }
     for status in errors:
-        out[str(status)] = {
+        answer: dict[str, Any] = {
             "description": described[status],
-            "content": {"application/json": {"schema": ERROR}},
+            "content": {"application/json": {"schema": LOCKED if status == 429 else ERROR}},
         }
+        if status == 429:
+            answer["headers"] = {"Retry-After": RETRY_AFTER}
+        out[str(status)] = answer
     return out
 
 
@@ -88,11 +106,13 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/openapi.json": {"get": _op("This document", None)},
     "/api/session": {
         "post": _op(
-            "Sign in; sets the HttpOnly SameSite=Strict session cookie",
+            "Sign in; sets the HttpOnly SameSite=Strict session cookie. Throttled: after too "
+            "many failed attempts on an account or from an address (by default 5 and 20 within "
+            "15 minutes), 429 for 15 minutes, without checking the password",
             None,
             ok=201,
             body=_obj(username=STR, password=STR),
-            errors=(401,),
+            errors=(401, 429, 503),
         ),
         "delete": _op("Sign out", "rep"),
     },
@@ -179,6 +199,17 @@ PATHS: dict[str, dict[str, Any]] = {
     },
     "/api/console/agents": {
         "get": _op("Workload per agent: presence, load, cases, handled today", "senior")
+    },
+    "/api/console/lockouts": {
+        "get": _op("Accounts and addresses whose sign-in is locked now, with counts", "lead")
+    },
+    "/api/console/lockouts/clear": {
+        "post": _op(
+            "Lift a sign-in lock and forget its failures",
+            "lead",
+            body=_obj(kind={"enum": ["account", "address"]}, name=STR),
+            errors=(404,),
+        )
     },
     "/api/incidents": {
         "get": _op(

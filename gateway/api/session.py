@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import math
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
+from redis.exceptions import RedisError
 
 from gateway.api.common import (
     FANOUT,
     case_routing_of,
+    fail,
     guard,
     json_body,
     nudge,
+    passwords_of,
     settings_of,
+    sign_in_throttle_of,
     store_of,
     text_field,
 )
@@ -25,6 +31,7 @@ from gateway.auth import (
     sign_out,
     token_digest,
 )
+from gateway.signin_throttle import Refusal
 from gateway.store.models import Agent, Tier
 from routing import Presence
 
@@ -60,16 +67,49 @@ def served_over_https(request: web.Request) -> bool:
     )
 
 
+def client_address(request: web.Request) -> str:
+    """The peer's address; behind a proxy that is the proxy's, until one is trusted to say."""
+    return request.remote or "unknown"
+
+
+def too_many_attempts(refusal: Refusal) -> web.Response:
+    at = datetime.fromtimestamp(refusal.until, UTC)
+    wait = (
+        f"{refusal.retry_after} seconds"
+        if refusal.retry_after < 120
+        else f"{math.ceil(refusal.retry_after / 60)} minutes"
+    )
+    return web.json_response(
+        {
+            "error": f"too many failed sign-ins: try again in {wait} "
+            f"(after {at:%H:%M} UTC), or ask a lead to lift the lock",
+            "retry_after": refusal.retry_after,
+            "retry_at": at.isoformat(),
+        },
+        status=429,
+        headers={"Retry-After": str(refusal.retry_after)},
+    )
+
+
 async def create_session(request: web.Request) -> web.Response:
+    """Throttled per account and per address before the password is checked at all."""
     data = await json_body(request)
     username = text_field(data, "username")
     password = data.get("password")
     if not isinstance(password, str):
         raise web.HTTPBadRequest(text="'password' must be a string")
     assert username is not None
-    signed = await sign_in(store_of(request), username, password)
+    throttle, address = sign_in_throttle_of(request), client_address(request)
+    try:
+        refusal = await throttle.attempt(username, address)
+    except (RedisError, OSError):
+        fail(503, "sign-in is unavailable for a moment (its counters cannot be reached)")
+    if refusal is not None:
+        return too_many_attempts(refusal)
+    signed = await sign_in(store_of(request), passwords_of(request), username, password)
     if signed is None:
         raise web.HTTPUnauthorized(text="wrong username or password")
+    await throttle.succeeded(username, address)
     response = web.json_response(await _me(request, signed.staff), status=201)
     response.set_cookie(
         COOKIE,

@@ -54,6 +54,7 @@ class UtcDateTime(TypeDecorator[datetime]):
 # A surrogate key that is BIGINT on PostgreSQL but INTEGER on SQLite, where only INTEGER
 # PRIMARY KEY autoincrements.
 Id = BigInteger().with_variant(Integer(), "sqlite")
+USERNAME_LENGTH = 64
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -172,7 +173,7 @@ class Agent(Base):
     __tablename__ = "agents"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str] = mapped_column(String(USERNAME_LENGTH), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
     tier: Mapped[Tier] = mapped_column(_enum(Tier, "tier"))
     skills: Mapped[list[Any]] = mapped_column(default=list)

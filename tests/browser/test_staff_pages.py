@@ -166,3 +166,31 @@ async def test_a_lead_sets_an_outage_estimate_and_declares_it_restored_from_the_
     await expect(console.page.locator("#notice")).to_contain_text("Harbor restored")
     await expect(row).to_contain_text("restored")
     assert console.errors == []
+
+
+async def test_a_lead_sees_a_locked_sign_in_on_the_console_and_lifts_it(
+    gateway: RunningGateway, browser: Browser, windows: list[Window]
+) -> None:
+    desk = await open_window(browser, windows, gateway.url("/desk"))
+    page = desk.page
+    await page.get_by_label("Username", exact=True).fill("rep.ana")
+    for _ in range(6):
+        await page.get_by_label("Password", exact=True).fill("not-my-password")
+        await page.get_by_role("button", name="Sign in").click()
+        await expect(page.locator("#signin-status")).not_to_have_text("")
+        locked = await page.locator("#signin-status").text_content()
+        await page.locator("#signin-status").evaluate("node => node.textContent = ''")
+    assert locked is not None and locked.startswith("too many failed sign-ins: try again in 15")
+
+    console = await open_window(browser, windows, gateway.url("/console"))
+    await sign_in(console, "lead.grace", "demo-lead")
+    row = console.page.locator("#lockouts tr").filter(has_text="rep.ana")
+    await expect(row).to_contain_text("account")
+    await row.get_by_role("button", name="Unlock").click()
+    await expect(console.page.locator("#notice")).to_have_text(
+        "Sign-in unlocked for account rep.ana."
+    )
+    await expect(console.page.locator("#no-lockouts")).to_be_visible()
+
+    await sign_in(desk, "rep.ana", "demo-rep")
+    assert desk.errors == [] and console.errors == []

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import ClientSession, ClientWebSocketResponse, CookieJar
+from aiohttp import ClientSession, ClientWebSocketResponse, CookieJar, TCPConnector
 from aiohttp.test_utils import TestClient
 
 from gateway.auth import CSRF_HEADER
@@ -119,11 +119,13 @@ class Staffing:
         self.client = client
         self._sessions: list[ClientSession] = []
 
-    def browser(self) -> StaffMember:
-        """Loopback counts as a secure origin, as browsers count it, so ``Secure`` cookies (set
-        when the gateway's public URL is https) come back to the test server."""
+    def browser(self, address: str | None = None) -> StaffMember:
+        """``address``: another loopback address to connect from (127.0.0.2), as if from
+        another machine. Loopback counts as a secure origin, as browsers count it, so ``Secure``
+        cookies (set when the gateway's public URL is https) come back to the test server."""
+        connector = TCPConnector(local_addr=(address, 0)) if address else None
         jar = CookieJar(unsafe=True, treat_as_secure_origin=str(self.client.make_url("/")))
-        http = ClientSession(cookie_jar=jar)
+        http = ClientSession(connector=connector, cookie_jar=jar)
         self._sessions.append(http)
         return StaffMember(self.client, http)
 

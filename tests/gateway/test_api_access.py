@@ -41,6 +41,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/console/escalations"): "senior",
     ("GET", "/api/console/queues"): "senior",
     ("GET", "/api/console/agents"): "senior",
+    ("GET", "/api/console/lockouts"): "lead",
+    ("POST", "/api/console/lockouts/clear"): "lead",
     ("GET", "/api/incidents"): "senior",
     ("PUT", "/api/incidents/{id}/estimate"): "lead",
     ("POST", "/api/incidents/{id}/restored"): "lead",

@@ -1,19 +1,37 @@
-"""Staff sign in with their own password; sessions, roles and CSRF tokens guard every action."""
+"""Staff sign in with their own password, checked off the event loop; sessions, roles and CSRF
+tokens guard every action."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from argon2 import PasswordHasher
 from sqlalchemy import update
 
-from gateway.auth import COOKIE, CSRF_HEADER, Staff, requires, sign_in, sign_out, staff_for
+from gateway.app import create_app
+from gateway.auth import (
+    COOKIE,
+    CSRF_HEADER,
+    PASSWORD_WORKERS,
+    PasswordChecks,
+    Staff,
+    requires,
+    sign_in,
+    sign_out,
+    staff_for,
+)
 from gateway.demo import seed_demo
+from gateway.settings import Settings
 from gateway.store import CaseStore
 from gateway.store.models import StaffSession, Tier, utcnow
+from nlp.model import NlpModel
 from tests.gateway.conftest import ClientFactory
 
 STORE = web.AppKey("store", CaseStore)
@@ -25,10 +43,17 @@ async def demo_store(store: CaseStore) -> CaseStore:
     return store
 
 
+@pytest.fixture
+def passwords() -> Iterator[PasswordChecks]:
+    checks = PasswordChecks()
+    yield checks
+    checks.close()
+
+
 async def test_the_right_password_signs_in_and_the_session_is_found_again(
-    demo_store: CaseStore,
+    demo_store: CaseStore, passwords: PasswordChecks
 ) -> None:
-    signed = await sign_in(demo_store, "senior.eva", "demo-senior")
+    signed = await sign_in(demo_store, passwords, "senior.eva", "demo-senior")
 
     assert signed is not None and signed.staff.tier is Tier.SENIOR
     assert await staff_for(demo_store, signed.token) == signed.staff
@@ -39,14 +64,16 @@ async def test_the_right_password_signs_in_and_the_session_is_found_again(
     [("senior.eva", "wrong"), ("nobody", "demo-senior"), ("senior.eva", "")],
 )
 async def test_a_wrong_password_or_unknown_name_signs_no_one_in(
-    demo_store: CaseStore, username: str, password: str
+    demo_store: CaseStore, passwords: PasswordChecks, username: str, password: str
 ) -> None:
-    assert await sign_in(demo_store, username, password) is None
+    assert await sign_in(demo_store, passwords, username, password) is None
 
 
-async def test_signing_out_or_expiry_ends_the_session(demo_store: CaseStore) -> None:
-    first = await sign_in(demo_store, "rep.ana", "demo-rep")
-    second = await sign_in(demo_store, "rep.ana", "demo-rep")
+async def test_signing_out_or_expiry_ends_the_session(
+    demo_store: CaseStore, passwords: PasswordChecks
+) -> None:
+    first = await sign_in(demo_store, passwords, "rep.ana", "demo-rep")
+    second = await sign_in(demo_store, passwords, "rep.ana", "demo-rep")
     assert first is not None and second is not None
 
     await sign_out(demo_store, first.token)
@@ -60,8 +87,10 @@ async def test_signing_out_or_expiry_ends_the_session(demo_store: CaseStore) -> 
     assert await staff_for(demo_store, "made-up") is None
 
 
-async def test_tokens_are_stored_only_as_hashes(demo_store: CaseStore) -> None:
-    signed = await sign_in(demo_store, "rep.ana", "demo-rep")
+async def test_tokens_are_stored_only_as_hashes(
+    demo_store: CaseStore, passwords: PasswordChecks
+) -> None:
+    signed = await sign_in(demo_store, passwords, "rep.ana", "demo-rep")
     assert signed is not None
     async with demo_store.transaction() as tx:
         assert await tx.session.get(StaffSession, signed.token) is None
@@ -81,9 +110,13 @@ async def guarded(aiohttp_client: ClientFactory, demo_store: CaseStore) -> TestC
 
 
 async def sign_in_as(
-    client: TestClient[Any, Any], store: CaseStore, username: str, password: str
+    client: TestClient[Any, Any],
+    store: CaseStore,
+    passwords: PasswordChecks,
+    username: str,
+    password: str,
 ) -> str:
-    signed = await sign_in(store, username, password)
+    signed = await sign_in(store, passwords, username, password)
     assert signed is not None
     client.session.cookie_jar.update_cookies({COOKIE: signed.token})
     return signed.staff.csrf_token
@@ -94,17 +127,17 @@ async def test_no_session_is_401(guarded: TestClient[Any, Any]) -> None:
 
 
 async def test_a_representative_cannot_use_a_leads_action(
-    guarded: TestClient[Any, Any], demo_store: CaseStore
+    guarded: TestClient[Any, Any], demo_store: CaseStore, passwords: PasswordChecks
 ) -> None:
-    csrf = await sign_in_as(guarded, demo_store, "rep.ana", "demo-rep")
+    csrf = await sign_in_as(guarded, demo_store, passwords, "rep.ana", "demo-rep")
     assert (await guarded.get("/lead")).status == 403
     assert (await guarded.post("/lead", headers={CSRF_HEADER: csrf})).status == 403
 
 
 async def test_a_lead_acts_only_with_the_csrf_token(
-    guarded: TestClient[Any, Any], demo_store: CaseStore
+    guarded: TestClient[Any, Any], demo_store: CaseStore, passwords: PasswordChecks
 ) -> None:
-    csrf = await sign_in_as(guarded, demo_store, "lead.grace", "demo-lead")
+    csrf = await sign_in_as(guarded, demo_store, passwords, "lead.grace", "demo-lead")
 
     assert (await guarded.get("/lead")).status == 200
     assert (await guarded.post("/lead")).status == 403
@@ -112,3 +145,44 @@ async def test_a_lead_acts_only_with_the_csrf_token(
     response = await guarded.post("/lead", headers={CSRF_HEADER: csrf})
     assert response.status == 200
     assert await response.json() == {"username": "lead.grace"}
+
+
+async def test_password_checks_leave_the_event_loop_free(
+    aiohttp_client: ClientFactory,
+    settings: Settings,
+    demo_store: CaseStore,
+    nlp_model: NlpModel,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each check is held until /healthz has answered: only a check made off the event loop
+    lets it answer meanwhile."""
+    release, started = threading.Event(), threading.Semaphore(0)
+    held: list[str] = []
+    verify = PasswordHasher.verify
+
+    def held_verify(self: PasswordHasher, hash: str | bytes, password: str | bytes) -> bool:
+        held.append(threading.current_thread().name)
+        started.release()
+        release.wait(timeout=3)
+        held.pop()
+        return verify(self, hash, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", held_verify)
+    client = await aiohttp_client(create_app(settings, analyze=nlp_model.analyze))
+    signing_in = [
+        asyncio.create_task(
+            client.post("/api/session", json={"username": "lead.grace", "password": "demo-lead"})
+        )
+        for _ in range(4)
+    ]
+    for _ in range(PASSWORD_WORKERS):
+        assert await asyncio.to_thread(started.acquire, timeout=10)
+
+    health = await client.get("/healthz")
+    checks_held_meanwhile = len(held)
+    release.set()
+    answers = await asyncio.gather(*signing_in)
+
+    assert health.status == 200
+    assert checks_held_meanwhile == PASSWORD_WORKERS
+    assert [a.status for a in answers] == [201] * 4

@@ -1,5 +1,6 @@
 // The lead's console: live escalation feed with sentiment trend, queue depths and oldest waits,
-// workload per agent, and reassign / take over / join. Customer text is inserted as text only.
+// workload per agent, and reassign / take over / join; for leads, sign-in lockouts they may lift.
+// Customer text, and the usernames strangers typed, are inserted as text only.
 import {
   api, el, flags, live, me, replace, sentiment, setPresence, signOut, since, time,
   attempt, boot, notice,
@@ -81,7 +82,7 @@ function when(iso) {
   return iso ? new Date(iso).toLocaleString([], { dateStyle: "medium", timeStyle: "short" }) : "—";
 }
 
-function incidentActions(incident) {
+function actAndRefreshions(incident) {
   if (me()?.tier !== "lead" || incident.status !== "active") return null;
   const id = `eta-${incident.id}`;
   const input = el("input", { id, type: "datetime-local" });
@@ -90,14 +91,14 @@ function incidentActions(incident) {
     input,
     el("button", {
       type: "button", class: "secondary",
-      onclick: () => input.value && incidentAct(
+      onclick: () => input.value && actAndRefresh(
         "PUT", `/api/incidents/${incident.id}/estimate`,
         { estimated_restoration: new Date(input.value).toISOString() },
         `Estimate set for ${incident.district}.`),
     }, "Set estimate"),
     el("button", {
       type: "button",
-      onclick: () => incidentAct("POST", `/api/incidents/${incident.id}/restored`, undefined,
+      onclick: () => actAndRefresh("POST", `/api/incidents/${incident.id}/restored`, undefined,
         `${incident.district} restored; linked customers are being told.`),
     }, "Restored"),
   );
@@ -110,27 +111,48 @@ function renderIncidents(incidents) {
     el("td", {}, i.status),
     el("td", {}, `${i.reports} (${i.open_cases})`),
     el("td", {}, when(i.estimated_restoration)),
-    el("td", {}, incidentActions(i)),
+    el("td", {}, actAndRefreshions(i)),
   )));
   $("no-incidents").classList.toggle("hidden", incidents.length > 0);
 }
 
-async function incidentAct(method, path, body, done) {
+function renderLockouts(lockouts) {
+  replace($("lockouts"), lockouts.map((lock) => el(
+    "tr", {},
+    el("th", { scope: "row" }, `${lock.kind} `, el("code", {}, lock.name)),
+    el("td", {}, String(lock.failures)),
+    el("td", {}, String(lock.refused)),
+    el("td", {}, time(lock.since)),
+    el("td", {}, time(lock.until)),
+    el("td", {}, el("button", {
+      type: "button", class: "secondary",
+      onclick: () => actAndRefresh("POST", "/api/console/lockouts/clear", { kind: lock.kind, name: lock.name },
+        `Sign-in unlocked for ${lock.kind} ${lock.name}.`),
+    }, "Unlock")),
+  )));
+  $("no-lockouts").classList.toggle("hidden", lockouts.length > 0);
+}
+
+async function actAndRefresh(method, path, body, done) {
   if ((await attempt(() => api(method, path, body), done)) !== null) await refresh();
 }
 
 async function refresh() {
-  const [escalations, queues, workload, incidents] = await Promise.all([
+  const lead = me()?.tier === "lead";
+  const [escalations, queues, workload, incidents, lockouts] = await Promise.all([
     api("GET", "/api/console/escalations"),
     api("GET", "/api/console/queues"),
     api("GET", "/api/console/agents"),
     api("GET", "/api/incidents"),
+    lead ? api("GET", "/api/console/lockouts") : null,
   ]);
   agents = workload.agents;
   renderEscalations(escalations.escalations);
   renderQueues(queues.queues);
   renderAgents(workload.agents);
   renderIncidents(incidents.incidents);
+  if (lockouts) renderLockouts(lockouts.lockouts);
+  $("lockouts-panel").classList.toggle("hidden", !lead);
   if (detail) openDetail(detail, false);
 }
 
