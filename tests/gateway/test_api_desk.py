@@ -144,6 +144,22 @@ async def test_notes_status_and_dispositions_join_the_case_history(
     assert closed.body["routing"] is None
 
 
+async def test_a_disposition_that_is_not_a_string_is_refused_with_400(
+    sms_gateway: SmsGateway, staffing: Staffing
+) -> None:
+    ana = await staffing.signed_in("rep.ana", available=True)
+    number = case_number_in((await sms_gateway.phone(KNOWN.phone).text(BILL_QUESTION))[0])
+    await ana.post(f"/api/cases/{number}/accept")
+
+    for disposition in ({}, [], ["referred"], 3):
+        answer = await ana.post(
+            f"/api/cases/{number}/status", {"status": "closed", "disposition": disposition}
+        )
+        assert answer.status == 400, (disposition, answer)
+        assert answer.error and answer.error.startswith("'disposition' must be one of")
+    assert (await ana.get(f"/api/cases/{number}")).body["case"]["status"] == "open"
+
+
 async def test_a_reply_to_a_customer_who_opted_out_is_refused_with_422(
     sms_gateway: SmsGateway, staffing: Staffing
 ) -> None:
