@@ -199,6 +199,20 @@ async def test_the_contact_card_shows_what_the_customer_gave_and_their_earlier_c
     assert len(card["analysis"]["sentiment"]["points"]) == 1
 
 
+async def test_a_case_or_agent_name_holding_what_no_database_stores_is_simply_not_found(
+    sms_gateway: SmsGateway, staffing: Staffing
+) -> None:
+    grace = await staffing.signed_in("lead.grace")
+    number = case_number_in((await sms_gateway.phone(KNOWN.phone).text(BILL_QUESTION))[0])
+
+    card = await grace.get("/api/cases/CS-%00")
+    transfer = await grace.post(f"/api/cases/{number}/transfer", {"agent": "rep.ana\x00"})
+    reassign = await grace.post(f"/api/cases/{number}/reassign", {"agent": "\ud800"})
+
+    assert (card.status, card.error) == (404, "no such case")
+    assert (transfer.status, reassign.status) == (404, 404)
+
+
 async def test_errors_are_json_everywhere_under_api(
     sms_gateway: SmsGateway, staffing: Staffing
 ) -> None:
