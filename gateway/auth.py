@@ -62,8 +62,11 @@ async def sign_in(store: CaseStore, username: str, password: str) -> SignedIn | 
         agent = await tx.session.scalar(
             select(Agent).where(Agent.username == username, Agent.active.is_(True))
         )
+        # A lone surrogate (a JSON escape like "\ud800") has no UTF-8 spelling; kept as it came,
+        # it makes a wrong password like any other instead of an encoding error.
+        secret = password.encode("utf-8", "surrogatepass")
         try:
-            _hasher.verify(agent.password_hash if agent else _DUMMY_HASH, password)
+            _hasher.verify(agent.password_hash if agent else _DUMMY_HASH, secret)
         except (VerificationError, InvalidHashError):
             return None
         if agent is None:
