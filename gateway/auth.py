@@ -18,7 +18,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 
-from gateway.store import CaseStore
+from gateway.store import CaseStore, Transaction
 from gateway.store.models import Agent, StaffSession, Tier, utcnow
 
 COOKIE = "gw_session"
@@ -71,19 +71,24 @@ async def sign_in(store: CaseStore, username: str, password: str) -> SignedIn | 
             return None
         if agent is None:
             return None
-        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        now = utcnow()
-        tx.session.add(
-            StaffSession(
-                token_hash=token_digest(token),
-                agent_id=agent.id,
-                csrf_token=csrf,
-                created_at=now,
-                expires_at=now + SESSION_LIFETIME,
-            )
+        return await open_session(tx, agent)
+
+
+async def open_session(tx: Transaction, agent: Agent) -> SignedIn:
+    """A new session for someone whose password was just checked; expired ones are dropped."""
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    now = utcnow()
+    tx.session.add(
+        StaffSession(
+            token_hash=token_digest(token),
+            agent_id=agent.id,
+            csrf_token=csrf,
+            created_at=now,
+            expires_at=now + SESSION_LIFETIME,
         )
-        await tx.session.execute(delete(StaffSession).where(StaffSession.expires_at < now))
-        return SignedIn(token, _staff(agent, csrf))
+    )
+    await tx.session.execute(delete(StaffSession).where(StaffSession.expires_at < now))
+    return SignedIn(token, _staff(agent, csrf))
 
 
 async def staff_for(store: CaseStore, token: str | None) -> Staff | None:

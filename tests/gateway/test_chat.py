@@ -260,4 +260,3 @@ async def test_a_message_with_what_no_database_stores_is_taken_with_replacement_
 
     assert (echo["client_id"], echo["text"]) == ("abcdefgh-0001", "my bill\ufffd is \ufffd wrong")
     await customer.close()
-
