@@ -73,3 +73,18 @@ async def test_seniors_and_leads_hear_of_incident_changes_live(
         heard = await lead_feed.until(lambda f: f.get("topic") == "incident")
         assert heard["incident_id"] == incident["id"]
         assert await rep_feed.nothing_more() == []
+
+
+async def test_an_estimate_with_no_time_in_utc_is_refused_with_400(
+    sms_gateway: SmsGateway, staffing: Staffing
+) -> None:
+    grace = await staffing.signed_in("lead.grace")
+    await sms_gateway.phone(HARBOR[0].phone).text(OUTAGE_TEXT)
+    [incident] = (await grace.get("/api/incidents")).body["incidents"]
+
+    for when in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"):
+        answer = await grace.put(
+            f"/api/incidents/{incident['id']}/estimate", {"estimated_restoration": when}
+        )
+        assert answer.status == 400, (when, answer)
+        assert answer.error == "'estimated_restoration' is out of range"
