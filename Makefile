@@ -34,7 +34,7 @@ test: venv $(NLP_MODEL)
 
 ## fuzz: the bad-input campaign (marker `campaign`) at length; `make test` runs it short
 fuzz: venv $(NLP_MODEL)
-	$(PY) -m pytest -m campaign --hypothesis-profile=long
+	$(PY) -m pytest -m campaign --hypothesis-profile=long --timeout=3600
 
 ## screenshots: refresh the README's page screenshots in docs/screenshots (browser tests)
 screenshots: venv $(NLP_MODEL)

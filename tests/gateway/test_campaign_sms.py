@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from yarl import URL
 
 from tests.gateway.sms_support import PUBLIC_BASE_URL, UTILITY_NUMBER, SmsGateway
 from tests.support.bad_input import ENCODABLE, ServerLog, hostile_text, server_log
@@ -58,8 +59,11 @@ def logged() -> Iterator[ServerLog]:
 
 
 async def post_signed(gateway: SmsGateway, path: str, pairs: list[tuple[str, str]]) -> int:
-    headers = signed_headers(PUBLIC_BASE_URL + path, pairs, TEST_AUTH_TOKEN)
-    response = await gateway.client.post(path, data=form_body(pairs), headers=headers)
+    """Signed for the path as it goes on the wire (the client normalises its escapes), as
+    Twilio signs the URL it calls."""
+    sent = URL(path).raw_path_qs
+    headers = signed_headers(PUBLIC_BASE_URL + sent, pairs, TEST_AUTH_TOKEN)
+    response = await gateway.client.post(sent, data=form_body(pairs), headers=headers)
     await response.read()
     return response.status
 
@@ -88,8 +92,8 @@ async def test_any_signed_message_webhook_is_answered_without_a_server_error(
 
     status = await post_signed(sms_gateway, "/twilio/sms", sent)
 
-    assert status in (200, 400), status
-    assert logged.tracebacks() == []
+    assert status in (200, 400), (status, sent)
+    assert logged.tracebacks() == [], sent
 
 
 @shared_gateway
@@ -108,10 +112,12 @@ async def test_any_signed_status_callback_is_answered_without_a_server_error(
 
     status = await post_signed(sms_gateway, path, pairs)
 
-    assert status in (204, 400), status
-    assert logged.tracebacks() == []
+    assert status in (204, 400), (status, path, pairs)
+    assert logged.tracebacks() == [], (path, pairs)
 
 
+# An unsigned body never reaches the store: the embedded backend is enough.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @shared_gateway
 @given(body=st.binary(max_size=300), content_type=st.sampled_from(["form", "json", "none"]))
 async def test_any_unsigned_body_is_refused_without_a_server_error(
@@ -126,5 +132,5 @@ async def test_any_unsigned_body_is_refused_without_a_server_error(
 
     response = await sms_gateway.client.post("/twilio/sms", data=body, headers=headers)
 
-    assert response.status in (400, 403), response.status
-    assert logged.tracebacks() == []
+    assert response.status in (400, 403), (response.status, body)
+    assert logged.tracebacks() == [], body

@@ -4,10 +4,12 @@ cannot take with an error frame, and stays open; nothing is logged with a traceb
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 from aiohttp import WSMsgType
+from aiohttp.test_utils import TestClient
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -46,9 +48,13 @@ def logged() -> Iterator[ServerLog]:
 
 
 @pytest.fixture
-async def ana(staffing: Staffing) -> StaffMember:
+async def ana(chat_app: TestClient[Any, Any]) -> AsyncIterator[StaffMember]:
     """Signed in once: every example opens its own socket with the same session."""
-    return await staffing.signed_in("rep.ana")
+    staffing = Staffing(chat_app)
+    try:
+        yield await staffing.signed_in("rep.ana")
+    finally:
+        await staffing.close()
 
 
 @shared_gateway
@@ -70,8 +76,8 @@ async def test_every_frame_from_a_staff_page_is_answered_and_the_socket_stays_op
                 await socket.send_str(frame)
             await socket.send_str("ping")
             while (answer := await socket.receive(timeout=5)).data != "pong":
-                assert answer.type is WSMsgType.TEXT, (answer.type, answer.data)
-                assert answer.json()["type"] in ("error", "event", "typing"), answer.data
+                assert answer.type is WSMsgType.TEXT, (answer.type, answer.data, frame)
+                assert answer.json()["type"] in ("error", "event", "typing"), (answer, frame)
     finally:
         await socket.close()
-    assert logged.tracebacks() == []
+    assert logged.tracebacks() == [], sent
