@@ -12,7 +12,7 @@ NLP_TRAINING_INPUTS := $(wildcard nlp/data/corpus/*.jsonl) nlp/config.cfg \
 	$(addprefix nlp/,analysis.py corpus.py decision.py entities.py features.py findings.py \
 	hostility.py metrics.py pipeline.py safety.py sentiment.py text.py train.py urgency.py)
 
-.PHONY: venv run test screenshots lint bench bench-routing bench-nlp model eval clean
+.PHONY: venv run test fuzz screenshots lint bench bench-routing bench-nlp model eval clean
 
 venv: $(STAMP)
 
@@ -31,6 +31,10 @@ run: venv $(NLP_MODEL)
 ## test: the whole suite; PostgreSQL and Redis tests skip when unreachable unless REQUIRE_SERVICES=1
 test: venv $(NLP_MODEL)
 	$(PY) -m pytest
+
+## fuzz: the bad-input campaign (marker `campaign`) at length; `make test` runs it short
+fuzz: venv $(NLP_MODEL)
+	$(PY) -m pytest -m campaign --hypothesis-profile=long --timeout=3600
 
 ## screenshots: refresh the README's page screenshots in docs/screenshots (browser tests)
 screenshots: venv $(NLP_MODEL)

@@ -43,6 +43,7 @@ __all__ = [
     "IDEMPOTENCY_HEADER",
     "KEYWORDS",
     "MAX_BODY_CHARS",
+    "MAX_FIELD_CHARS",
     "MAX_MEDIA",
     "InboundError",
     "Keyword",
@@ -71,11 +72,17 @@ MAX_MEDIA = 10
 
 IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
 
-RejectReason = Literal[SignatureFailure, "undecodable_form", "missing_field"]
+MAX_FIELD_CHARS = 254
+"""The longest id or address taken. Twilio's are far shorter (a MessageSid has 34 characters, an
+E.164 number at most 16); a longer one is refused, not stored."""
+
+FieldProblem = Literal["missing_field", "invalid_field"]
+RejectReason = Literal[SignatureFailure, "undecodable_form", FieldProblem]
 """Why a webhook was refused (403 for the signature failures, 400 for the rest).
 
-A fixed set, so the gateway can use it as a metrics label. ``missing_field`` comes after a
-valid signature: Twilio sent something we could not take, which deserves an alert.
+A fixed set, so the gateway can use it as a metrics label. ``missing_field`` and
+``invalid_field`` come after a valid signature: Twilio sent something we could not take, which
+deserves an alert.
 """
 
 OnStatus = Callable[[str, str, str | None, str | None], Awaitable[None]]
@@ -104,6 +111,19 @@ _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 class InboundError(ValueError):
     """A webhook that is authentic but cannot become a message; ``str()`` says why."""
 
+    def __init__(self, message: str, reason: FieldProblem = "missing_field") -> None:
+        super().__init__(message)
+        self.reason: FieldProblem = reason
+
+
+def _refuse_overlong(fields: dict[str, str]) -> None:
+    too_long = [name for name, value in fields.items() if len(value) > MAX_FIELD_CHARS]
+    if too_long:
+        raise InboundError(
+            f"field(s) longer than {MAX_FIELD_CHARS} characters: {', '.join(too_long)}",
+            "invalid_field",
+        )
+
 
 def parse_inbound(
     form: MultiDictProxy[str],
@@ -124,6 +144,7 @@ def parse_inbound(
     missing = [name for name, value in fields.items() if not value]
     if missing:
         raise InboundError(f"missing required field(s): {', '.join(missing)}")
+    _refuse_overlong(fields)
 
     indexed = sorted(
         (int(match.group(1)), value)
@@ -176,8 +197,9 @@ def parse_status(form: MultiDictProxy[str]) -> tuple[str, str, str | None]:
     ]
     if missing:
         raise InboundError(f"missing required field(s): {', '.join(missing)}")
-    error_code = (form.get("ErrorCode") or "").strip() or None
-    return sid, status, error_code
+    error_code = (form.get("ErrorCode") or "").strip()
+    _refuse_overlong({"MessageSid": sid, "MessageStatus": status, "ErrorCode": error_code})
+    return sid, status, error_code or None
 
 
 def render_twiml(reply: str | None) -> str:
@@ -228,7 +250,7 @@ class TwilioSmsWebhooks:
                 idempotency_token=request.headers.get(IDEMPOTENCY_HEADER),
             )
         except InboundError as exc:
-            return self._reject(request, "missing_field", 400, str(exc))
+            return self._reject(request, exc.reason, 400, str(exc))
         try:
             reply = await self._on_inbound(message)
         except Exception:
@@ -251,7 +273,7 @@ class TwilioSmsWebhooks:
         try:
             sid, status, error_code = parse_status(form)
         except InboundError as exc:
-            return self._reject(request, "missing_field", 400, str(exc))
+            return self._reject(request, exc.reason, 400, str(exc))
         try:
             await self._on_status(sid, status, error_code, request.query.get(REFERENCE_PARAM))
         except Exception:

@@ -20,7 +20,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 
-from gateway.store import CaseStore
+from gateway.store import CaseStore, Transaction
 from gateway.store.models import Agent, StaffSession, Tier, utcnow
 
 COOKIE = "gw_session"
@@ -40,8 +40,10 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 def _matches(stored_hash: str, password: str) -> bool:
+    # A lone surrogate (a JSON escape like "\ud800") has no UTF-8 spelling; kept as it came, it
+    # makes a wrong password like any other instead of an encoding error.
     try:
-        return _hasher.verify(stored_hash, password)
+        return _hasher.verify(stored_hash, password.encode("utf-8", "surrogatepass"))
     except (VerificationError, InvalidHashError):
         return False
 
@@ -101,19 +103,24 @@ async def sign_in(
     matches = await passwords.verify(agent.password_hash if agent else None, password)
     if agent is None or not matches:
         return None
-    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     async with store.transaction() as tx:
-        now = utcnow()
-        tx.session.add(
-            StaffSession(
-                token_hash=token_digest(token),
-                agent_id=agent.id,
-                csrf_token=csrf,
-                created_at=now,
-                expires_at=now + SESSION_LIFETIME,
-            )
+        return await open_session(tx, agent)
+
+
+async def open_session(tx: Transaction, agent: Agent) -> SignedIn:
+    """A new session for someone whose password was just checked; expired ones are dropped."""
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    now = utcnow()
+    tx.session.add(
+        StaffSession(
+            token_hash=token_digest(token),
+            agent_id=agent.id,
+            csrf_token=csrf,
+            created_at=now,
+            expires_at=now + SESSION_LIFETIME,
         )
-        await tx.session.execute(delete(StaffSession).where(StaffSession.expires_at < now))
+    )
+    await tx.session.execute(delete(StaffSession).where(StaffSession.expires_at < now))
     return SignedIn(token, _staff(agent, csrf))
 
 

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
+import hypothesis
 import pytest
 import redis.asyncio as aioredis
 from sqlalchemy.engine import make_url
@@ -25,6 +26,15 @@ TEST_POSTGRES_URL = os.environ.get(
 )
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+# The bad-input campaign (marker `campaign`): a short, repeatable run in `make test`, a long
+# random one in `make fuzz` (`--hypothesis-profile=long`). Examples talk to real servers, so
+# their time says nothing about the code under test: no deadline.
+hypothesis.settings.register_profile(
+    "ci", max_examples=5, deadline=None, derandomize=True, print_blob=True
+)
+hypothesis.settings.register_profile("long", max_examples=200, deadline=None, print_blob=True)
+hypothesis.settings.load_profile("ci")
 
 
 def service_unavailable(what: str, error: BaseException) -> None:
@@ -83,9 +93,8 @@ async def store(database_url: str) -> AsyncIterator[CaseStore]:
         await store.close()
 
 
-@pytest.fixture
-async def redis_url() -> AsyncIterator[str]:
-    """The real Redis test database, flushed before the test."""
+async def flushed_redis() -> str:
+    """The real Redis test database, emptied; returns its URL."""
     client = aioredis.Redis.from_url(TEST_REDIS_URL)
     try:
         await client.flushdb()
@@ -93,7 +102,13 @@ async def redis_url() -> AsyncIterator[str]:
         service_unavailable("Redis", error)
     finally:
         await client.aclose()
-    yield TEST_REDIS_URL
+    return TEST_REDIS_URL
+
+
+@pytest.fixture
+async def redis_url() -> AsyncIterator[str]:
+    """The real Redis test database, flushed before the test."""
+    yield await flushed_redis()
 
 
 @pytest.fixture

@@ -213,7 +213,9 @@ async def _change_status(
 
 def _disposition(data: dict[str, Any]) -> str | None:
     disposition = data.get("disposition")
-    if disposition is not None and disposition not in DISPOSITIONS:
+    if disposition is not None and (
+        not isinstance(disposition, str) or disposition not in DISPOSITIONS
+    ):
         fail(400, "'disposition' must be one of " + ", ".join(sorted(DISPOSITIONS)))
     return disposition
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -88,6 +88,10 @@ async def put_estimate(request: web.Request, staff: Staff) -> web.Response:
         fail(400, "'estimated_restoration' must be an ISO 8601 time")
     if when.tzinfo is None:
         fail(400, "'estimated_restoration' needs a time zone (e.g. 2026-11-23T18:30:00Z)")
+    try:
+        when = when.astimezone(UTC)  # the store keeps UTC; years 1 and 9999 may not reach it
+    except OverflowError:
+        fail(400, "'estimated_restoration' is out of range")
     try:
         incident = await set_estimate(store_of(request), incident_id, when)
     except IncidentNotFoundError:

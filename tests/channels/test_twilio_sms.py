@@ -16,7 +16,7 @@ from channels.message import Channel, OutboundMessage
 from channels.twilio_send import SendError, TwilioSmsSender
 from channels.twilio_settings import TwilioSmsSettings
 from channels.twilio_signature import SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER, sign
-from channels.twilio_sms import MAX_BODY_CHARS, MAX_MEDIA
+from channels.twilio_sms import MAX_BODY_CHARS, MAX_FIELD_CHARS, MAX_MEDIA
 from tests.channels.helpers import (
     OUR_NUMBER,
     PUBLIC_BASE_URL,
@@ -318,6 +318,20 @@ async def test_missing_required_field_is_a_clear_400(
     assert recorder.rejected == ["missing_field"]
 
 
+@pytest.mark.parametrize("field", ["From", "To", "MessageSid"])
+async def test_an_id_or_address_longer_than_any_twilio_sends_is_a_clear_400(
+    sms_client: Client, recorder: Recorder, field: str
+) -> None:
+    params = load_payload("sms_inbound") | {field: "+1" + "5" * MAX_FIELD_CHARS}
+
+    response = await post_signed(sms_client, params)
+
+    assert response.status == 400
+    assert field in await response.text()
+    assert recorder.inbound == []
+    assert recorder.rejected == ["invalid_field"]
+
+
 async def test_missing_body_without_media_is_a_400(sms_client: Client, recorder: Recorder) -> None:
     params = load_payload("sms_inbound")
     del params["Body"]
@@ -508,6 +522,20 @@ async def test_status_without_status_is_a_400(sms_client: Client, recorder: Reco
 
     assert response.status == 400
     assert "MessageStatus" in await response.text()
+
+
+@pytest.mark.parametrize("field", ["MessageSid", "MessageStatus", "ErrorCode"])
+async def test_a_status_field_longer_than_any_twilio_sends_is_a_clear_400(
+    sms_client: Client, recorder: Recorder, field: str
+) -> None:
+    params = load_payload("status_undelivered") | {field: "3" * (MAX_FIELD_CHARS + 1)}
+
+    response = await post_signed(sms_client, params, path="/twilio/status")
+
+    assert response.status == 400
+    assert field in await response.text()
+    assert recorder.statuses == []
+    assert recorder.rejected == ["invalid_field"]
 
 
 async def test_status_not_recorded_is_a_500(sms_client: Client, recorder: Recorder) -> None:

@@ -29,6 +29,15 @@ async def gateway_client(aiohttp_client: ClientFactory, settings: Settings) -> T
     return await aiohttp_client(app)
 
 
+@pytest.fixture
+async def chat_app(
+    aiohttp_client: ClientFactory, settings: Settings, store: CaseStore, nlp_model: NlpModel
+) -> AsyncIterator[TestClient[Any, Any]]:
+    """The gateway with the demo utility loaded and the real NLP model."""
+    await seed_demo(store)
+    yield await aiohttp_client(create_app(settings, analyze=nlp_model.analyze))
+
+
 @pytest.fixture(scope="session")
 def nlp_model() -> NlpModel:
     """The model `make model` built, loaded once for the whole run."""

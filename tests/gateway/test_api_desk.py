@@ -173,6 +173,22 @@ async def test_notes_status_and_dispositions_join_the_case_history(
     assert closed.body["routing"] is None
 
 
+async def test_a_disposition_that_is_not_a_string_is_refused_with_400(
+    sms_gateway: SmsGateway, staffing: Staffing
+) -> None:
+    ana = await staffing.signed_in("rep.ana", available=True)
+    number = case_number_in((await sms_gateway.phone(KNOWN.phone).text(BILL_QUESTION))[0])
+    await ana.post(f"/api/cases/{number}/accept")
+
+    for disposition in ({}, [], ["referred"], 3):
+        answer = await ana.post(
+            f"/api/cases/{number}/status", {"status": "closed", "disposition": disposition}
+        )
+        assert answer.status == 400, (disposition, answer)
+        assert answer.error and answer.error.startswith("'disposition' must be one of")
+    assert (await ana.get(f"/api/cases/{number}")).body["case"]["status"] == "open"
+
+
 async def test_a_reply_to_a_customer_who_opted_out_is_refused_with_422(
     sms_gateway: SmsGateway, staffing: Staffing
 ) -> None:
@@ -210,6 +226,20 @@ async def test_the_contact_card_shows_what_the_customer_gave_and_their_earlier_c
     assert bodies[0] == "I think I was double charged on my last bill"
     assert "my meter is making a loud buzzing noise" in bodies
     assert len(card["analysis"]["sentiment"]["points"]) == 1
+
+
+async def test_a_case_or_agent_name_holding_what_no_database_stores_is_simply_not_found(
+    sms_gateway: SmsGateway, staffing: Staffing
+) -> None:
+    grace = await staffing.signed_in("lead.grace")
+    number = case_number_in((await sms_gateway.phone(KNOWN.phone).text(BILL_QUESTION))[0])
+
+    card = await grace.get("/api/cases/CS-%00")
+    transfer = await grace.post(f"/api/cases/{number}/transfer", {"agent": "rep.ana\x00"})
+    reassign = await grace.post(f"/api/cases/{number}/reassign", {"agent": "\ud800"})
+
+    assert (card.status, card.error) == (404, "no such case")
+    assert (transfer.status, reassign.status) == (404, 404)
 
 
 async def test_errors_are_json_everywhere_under_api(

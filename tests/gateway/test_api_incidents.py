@@ -86,3 +86,18 @@ async def test_an_incident_id_that_cannot_be_one_is_no_such_incident(
         )
         assert (restored.status, restored.error) == (404, "no such incident"), raw
         assert (estimate.status, estimate.error) == (404, "no such incident"), raw
+
+
+async def test_an_estimate_with_no_time_in_utc_is_refused_with_400(
+    sms_gateway: SmsGateway, staffing: Staffing
+) -> None:
+    grace = await staffing.signed_in("lead.grace")
+    await sms_gateway.phone(HARBOR[0].phone).text(OUTAGE_TEXT)
+    [incident] = (await grace.get("/api/incidents")).body["incidents"]
+
+    for when in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"):
+        answer = await grace.put(
+            f"/api/incidents/{incident['id']}/estimate", {"estimated_restoration": when}
+        )
+        assert answer.status == 400, (when, answer)
+        assert answer.error == "'estimated_restoration' is out of range"

@@ -61,7 +61,14 @@ async def test_the_right_password_signs_in_and_the_session_is_found_again(
 
 @pytest.mark.parametrize(
     ("username", "password"),
-    [("senior.eva", "wrong"), ("nobody", "demo-senior"), ("senior.eva", "")],
+    [
+        ("senior.eva", "wrong"),
+        ("nobody", "demo-senior"),
+        ("senior.eva", ""),
+        ("senior.eva", "\ud800"),
+        ("senior.eva\x00", "demo-senior"),
+        ("\ud800", "demo-senior"),
+    ],
 )
 async def test_a_wrong_password_or_unknown_name_signs_no_one_in(
     demo_store: CaseStore, passwords: PasswordChecks, username: str, password: str

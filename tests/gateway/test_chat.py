@@ -7,7 +7,6 @@ Redis), except the two-replica test, which needs what replicas share.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
@@ -29,15 +28,6 @@ from tests.gateway.conftest import ClientFactory
 from tests.gateway.sms_support import KNOWN, case_number_in
 
 OUTAGE = "my power has been out on my whole street since this morning"
-
-
-@pytest.fixture
-async def chat_app(
-    aiohttp_client: ClientFactory, settings: Settings, store: CaseStore, nlp_model: NlpModel
-) -> AsyncIterator[TestClient[Any, Any]]:
-    """The gateway with the demo utility loaded and the real NLP model."""
-    await seed_demo(store)
-    yield await aiohttp_client(create_app(settings, analyze=nlp_model.analyze))
 
 
 @pytest.fixture
@@ -331,3 +321,19 @@ def test_chat_origins_default_to_the_public_base_url_and_can_be_listed() -> None
 def test_settings_copies_keep_one_secret_for_replicas_of_a_test() -> None:
     settings = Settings()
     assert replace(settings, port=9000).session_secret == settings.session_secret
+
+
+async def test_a_message_with_what_no_database_stores_is_taken_with_replacement_characters(
+    chat_app: TestClient[Any, Any],
+) -> None:
+    customer = await open_chat(chat_app)
+    await customer.ws.send_str(
+        '{"type": "message", "id": "abcdefgh-0001", "text": "my bill\\u0000 is \\ud800 wrong"}'
+    )
+
+    echo = await customer.message()
+    while "client_id" not in echo:  # a reply may come first
+        echo = await customer.message()
+
+    assert (echo["client_id"], echo["text"]) == ("abcdefgh-0001", "my bill\ufffd is \ufffd wrong")
+    await customer.close()

@@ -242,6 +242,25 @@ async def test_webhooks_missing_fields_are_refused_clearly(
     assert "missing" in (await response.text()).lower()
 
 
+async def test_a_text_with_a_nul_is_taken_with_the_nul_replaced(sms_gateway: SmsGateway) -> None:
+    replies = await sms_gateway.phone(UNKNOWN_PHONE).text("my bill\x00 is wrong")
+
+    assert len(replies) == 1
+    async with sms_gateway.store.transaction() as tx:
+        stored = await tx.session.scalar(select(Message.body).where(Message.direction == "inbound"))
+    assert stored == "my bill\ufffd is wrong"
+
+
+async def test_a_sender_longer_than_any_phone_number_is_refused_clearly(
+    sms_gateway: SmsGateway,
+) -> None:
+    response = await sms_gateway.post_signed(
+        {"From": "+1" + "5" * 300, "To": "+12175550100", "MessageSid": "SM1", "Body": "hi"}
+    )
+    assert response.status == 400
+    assert "From" in await response.text()
+
+
 async def test_a_full_length_text_is_kept_whole(sms_gateway: SmsGateway) -> None:
     body = ("my bill is wrong " * 100)[:1600]
     replies = await sms_gateway.phone(KNOWN.phone).text(body)

@@ -36,6 +36,24 @@ async def test_the_same_provider_id_on_another_channel_is_another_message(store:
     assert first.message.id != second.message.id
 
 
+async def test_text_neither_database_can_hold_is_stored_with_a_replacement_character(
+    store: CaseStore,
+) -> None:
+    """NUL (refused by PostgreSQL) and lone surrogates (no driver encodes them) can arrive in
+    any message, address or username; they are stored, and found again, as U+FFFD."""
+    async with store.transaction() as tx:
+        identity = await tx.identity("chat", "session\x00\ud800")
+        record = await tx.record_inbound(identity, provider_id="id\x00", body="a\x00b\udfffc")
+    async with store.transaction() as tx:
+        again = await tx.identity("chat", "session\x00\ud800")
+        stored = await tx.session.get_one(Message, record.message.id)
+        repeated = await tx.record_inbound(again, provider_id="id\x00", body="a\x00b\udfffc")
+
+    assert again.id == identity.id and again.address == "session\ufffd\ufffd"
+    assert (stored.provider_id, stored.body) == ("id\ufffd", "a\ufffdb\ufffdc")
+    assert not repeated.created
+
+
 async def test_two_customers_texting_at_once_never_share_a_case_number(store: CaseStore) -> None:
     async def open_for(phone: str) -> str:
         async with store.transaction() as tx:
