@@ -229,6 +229,23 @@ def test_the_secrets_of_the_settings_are_hidden_whatever_their_shape() -> None:
     assert "correct horse" not in json.dumps(lines())
 
 
+def test_the_settings_name_the_secrets_logging_must_hide() -> None:
+    settings = Settings(
+        database_url="postgresql+asyncpg://gw:pa%24sword-of-db@db/gw",
+        redis_url="redis://:password-of-redis@redis:6379/0",
+        session_secret="correct horse battery staple",
+        twilio=TwilioSettings(TEST_ACCOUNT_SID, TEST_AUTH_TOKEN),
+    )
+
+    assert {
+        "correct horse battery staple",
+        TEST_AUTH_TOKEN,
+        "pa%24sword-of-db",
+        "pa$sword-of-db",
+        "password-of-redis",
+    } <= set(settings.secrets)
+
+
 # --- repeated warnings -------------------------------------------------------------------------
 
 
