@@ -159,6 +159,8 @@ class _Connection:
         self._closing: asyncio.Task[bool] | None = None
 
     def push(self, frame: ServerFrame) -> None:
+        if self._closing is not None:
+            return  # told to reconnect once; what it missed comes back in the replay
         if frame["type"] == "message":
             if self._held is not None:
                 self._held.append(frame)

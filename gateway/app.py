@@ -27,6 +27,7 @@ from gateway.auth import PasswordChecks
 from gateway.background import in_background
 from gateway.case_routing import CaseRouting
 from gateway.chat import ChatGateway
+from gateway.disconnects import client_disconnects
 from gateway.inbox import Inbox
 from gateway.intake import Analyzer, Intake
 from gateway.metrics import Metrics
@@ -83,6 +84,7 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics.handle)
+    app.middlewares.append(client_disconnects)  # last added runs innermost
     return app
 
 

@@ -73,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env(os.environ)
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.secrets)
         if args.command == "migrate":
             asyncio.run(_migrate(settings))
             print("case store is up to date")

@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -86,6 +87,18 @@ class Settings:
     # How long a request's body may take to arrive after its headers before the answer is 408.
     body_timeout: float = 15.0
     sign_in_limits: SignInLimits = SignInLimits()
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values no log line may show, whatever their shape (a passphrase matches no pattern)."""
+        found = [self.session_secret]
+        if self.twilio is not None:
+            found.append(self.twilio.auth_token)
+        for url in (self.database_url, self.redis_url, self.smtp_relay_url):
+            password = urlsplit(url).password if url else None
+            if password:
+                found += [password, unquote(password)]
+        return tuple(found)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:

@@ -4,6 +4,7 @@ a real WebSocket served on loopback with the gateway's side reduced to a stand-i
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from aiohttp.test_utils import TestClient
 
 from channels import Channel, InboundMessage
 from channels.webchat import (
+    OUTGOING_LIMIT,
     RateLimiter,
     WebChat,
     WebChatSettings,
@@ -506,3 +508,21 @@ async def test_a_closed_socket_leaves_the_registry(
     await again.close()
 
     assert gateway.chat.sockets.count(welcome["session"]) == 0
+
+
+async def test_a_socket_too_slow_to_keep_up_is_closed_with_a_single_warning(
+    chat_client: ChatClient, gateway: GatewayStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    ws, welcome = await _open(chat_client)
+    assert gateway.chat is not None
+
+    for _ in range(3 * OUTGOING_LIMIT):  # all at once: the socket gets no turn to send
+        gateway.chat.sockets.deliver_local(welcome["session"], typing("Ana"))
+    closed = await ws.receive(timeout=5)
+
+    assert closed.type is aiohttp.WSMsgType.CLOSE
+    assert closed.data == aiohttp.WSCloseCode.TRY_AGAIN_LATER
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.getMessage() for r in warnings] == [
+        "chat socket too slow; closing it so the page reconnects and replays"
+    ]
