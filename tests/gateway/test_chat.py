@@ -7,7 +7,6 @@ Redis), except the two-replica test, which needs what replicas share.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
@@ -32,15 +31,6 @@ OUTAGE = "my power has been out on my whole street since this morning"
 
 
 @pytest.fixture
-async def chat_app(
-    aiohttp_client: ClientFactory, settings: Settings, store: CaseStore, nlp_model: NlpModel
-) -> AsyncIterator[TestClient[Any, Any]]:
-    """The gateway with the demo utility loaded and the real NLP model."""
-    await seed_demo(store)
-    yield await aiohttp_client(create_app(settings, analyze=nlp_model.analyze))
-
-
-@pytest.fixture
 async def bare_chat_app(
     aiohttp_client: ClientFactory, settings: Settings, nlp_model: NlpModel
 ) -> TestClient[Any, Any]:
@@ -60,14 +50,15 @@ async def test_a_chat_customer_is_asked_for_an_account_the_way_sms_is(
     customer = await open_chat(chat_app)
 
     asked = await customer.say("I think I was double charged on my last bill")
-    confirm = await customer.say(f"its {KNOWN.number}")
-    opened = await customer.say("yes")
+    asked_address = await customer.say(f"its {KNOWN.number}")
+    opened = await customer.say(KNOWN.service_address)
 
     assert asked == [replies.ASK_ACCOUNT]
-    assert confirm == [replies.confirm_account(KNOWN.number[-4:], KNOWN.service_address)]
+    assert asked_address == [replies.ASK_ADDRESS]
     case = await case_of(store, case_number_in(opened[0]))
     assert case.channel == "chat" and case.intent == "billing_dispute"
     assert case.account_id is not None
+    assert opened[0].endswith(replies.verified(KNOWN.number[-4:]))
     bot = [f for f in customer.seen if f["direction"] == "outbound"]
     assert {f["author"] for f in bot} == {"bot"}
     await customer.close()
