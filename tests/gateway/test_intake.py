@@ -41,12 +41,14 @@ class Strangers:
     new: Callable[[], Awaitable[Say]]
     store: CaseStore
 
-    async def case(self, replies_: list[str]) -> Case:
-        return await case_of(self.store, case_number_in(replies_[0]))
+    async def case(self, opened: list[str]) -> Case:
+        """The case whose number the first of these replies gives."""
+        return await case_of(self.store, case_number_in(opened[0]))
 
 
 @pytest.fixture(params=["chat", "sms"])
 def strangers(request: pytest.FixtureRequest, store: CaseStore) -> Strangers:
+    """Strangers in the web chat, or texting from numbers on no account."""
     if request.param == "chat":
         chat_app: TestClient[Any, Any] = request.getfixturevalue("chat_app")
 
