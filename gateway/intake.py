@@ -9,7 +9,6 @@ Emergencies and other urgent contacts skip every question.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from sqlalchemy import select
 from channels import InboundMessage
 from channels.sms_keywords import keyword
 from gateway import replies
-from gateway.accounts import account_number_in, find_accounts
+from gateway.accounts import account_number_in, accounts_at, address_in, same_address
 from gateway.incidents import Linked, district_of, link_outage
 from gateway.store import CaseStore, Transaction
 from gateway.store.models import (
@@ -47,13 +46,12 @@ NEEDS_ACCOUNT = frozenset(
         "damage_claim",
     }
 )
-ATTEMPTS_BEFORE_UNVERIFIED = 2
+MISSES_BEFORE_UNVERIFIED = 2
+"""Wrong or empty answers a conversation may give before its cases open unverified: few, so
+that guessing numbers and addresses never becomes a way to test them."""
 LOW_CONFIDENCE = 0.5
-
-_YES = re.compile(
-    r"^\s*(y|yes|yeah|yep|yup|correct|right|that'?s (it|right|me)|si|sí|ok|okay)\b", re.I
-)
-_NO = re.compile(r"^\s*(n|no|nope|wrong|not (it|me|mine)|incorrect)\b", re.I)
+FACTS = ("number", "address")
+"""What a stranger must give, both matching one account, to be taken for its holder."""
 
 
 def priority_of(urgent: bool, hostile: bool) -> int:
@@ -170,22 +168,12 @@ class _TurnInProgress:
         return await self._new_topic()
 
     def _answers_the_question(self) -> bool:
-        """An account number, an address or a yes/no answers the question, whatever a classifier
-        makes of it; only a real new emergency interrupts the questions."""
-        body = self.message.body
-        if self.analysis.intent == "emergency":
-            return False
-        return bool(
-            account_number_in(body)
-            or _YES.match(body)
-            or _NO.match(body)
-            or any(e.label in ("ACCOUNT_NUMBER", "ADDRESS") for e in self.analysis.entities)
-        )
+        """An account number or an address answers the question, whatever a classifier makes of
+        it; only a real new emergency interrupts the questions."""
+        return self.analysis.intent != "emergency" and bool(self._facts_given())
 
     async def _continue_gathering(self) -> Turn:
-        if self.conversation.step == "awaiting_account":
-            return await self._account_given()
-        return await self._account_confirmed()
+        return await self._identify(first=False)
 
     async def _carrier_keyword(self) -> Turn | None:
         word = keyword(self.message.body)
@@ -204,12 +192,11 @@ class _TurnInProgress:
         open_case = await self.tx.open_case_for(self.identity)
         if open_case is not None and open_case.urgent:
             return await self._follow_up(open_case)
-        pending = self.conversation.pending
-        account = await self._known_account() or await self._account_by_id(
-            pending.get("account_id")
-        )
         case = await self._open_case(
-            intent=self.analysis.intent, urgent=True, hostile=self.analysis.hostile, account=account
+            intent=self.analysis.intent,
+            urgent=True,
+            hostile=self.analysis.hostile,
+            account=await self._known_account(),
         )
         text = (
             replies.case_opened(case.reference, urgent=True, hostile=case.hostile)
@@ -235,53 +222,43 @@ class _TurnInProgress:
                 intent=intent, urgent=False, hostile=self.analysis.hostile, account=account
             )
             return await self._opened(case)
-        self._pend(step="awaiting_account", intent=intent, attempts=0)
-        found = await self._accounts_mentioned()
-        if len(found) == 1:
-            return await self._ask_confirmation(found[0])
-        return await self._reply(replies.ASK_ACCOUNT)
+        self._pend(intent=intent)
+        if self.conversation.pending.get("misses", 0) >= MISSES_BEFORE_UNVERIFIED:
+            return await self._open_pending(None)
+        self.conversation.step = "awaiting_account"
+        return await self._identify(first=True)
 
-    async def _account_given(self) -> Turn:
-        self._pend()
-        found = await self._accounts_mentioned()
-        if len(found) == 1:
-            return await self._ask_confirmation(found[0])
-        return await self._account_not_found()
-
-    async def _account_confirmed(self) -> Turn:
-        self._pend()
-        body = self.message.body
-        if _YES.match(body):
-            account = await self._account_by_id(self.conversation.pending.get("account_id"))
-            if account is not None:
+    async def _identify(self, *, first: bool) -> Turn:
+        """A stranger proves who they are with an account number and its service address, in
+        either order, over one or more messages. Until both match one account every reply is
+        the same whatever the store holds, so no reply tells whether a number or an address is
+        on file. A pair that does not match is a miss, and so is an answer that adds nothing."""
+        if not first:
+            self._pend()
+        pending = self.conversation.pending
+        given = self._facts_given()
+        facts = {fact: pending[fact] for fact in FACTS if fact in pending} | given
+        if len(facts) == len(FACTS):
+            account = await self.tx.account_by_number(facts["number"])
+            if account is not None and same_address(facts["address"], account.service_address):
                 if self.identity.customer_id is None:
                     self.identity.customer_id = account.customer_id
                 return await self._open_pending(account)
-        found = await self._accounts_mentioned()
-        if len(found) == 1:
-            return await self._ask_confirmation(found[0])
-        if _NO.match(body) or found:
-            self.conversation.step = "awaiting_account"
-            return await self._account_not_found()
-        account = await self._account_by_id(self.conversation.pending.get("account_id"))
-        assert account is not None
-        return await self._reply(
-            replies.confirm_account(account.number[-4:], account.service_address)
-        )
+            return await self._missed({})
+        if first or not given.keys() <= pending.keys():
+            self.conversation.pending = pending | facts
+            return await self._reply(_ask_for_the_rest(facts))
+        return await self._missed(facts)
 
-    async def _account_not_found(self) -> Turn:
-        attempts = int(self.conversation.pending.get("attempts", 0)) + 1
-        self.conversation.pending = self.conversation.pending | {"attempts": attempts}
-        if attempts >= ATTEMPTS_BEFORE_UNVERIFIED:
+    async def _missed(self, facts: dict[str, str]) -> Turn:
+        """Count a miss, keeping only the facts still worth keeping; enough misses and the case
+        opens unverified, for a representative to verify."""
+        misses = int(self.conversation.pending.get("misses", 0)) + 1
+        kept = {key: value for key, value in self.conversation.pending.items() if key not in FACTS}
+        self.conversation.pending = kept | facts | {"misses": misses}
+        if misses >= MISSES_BEFORE_UNVERIFIED:
             return await self._open_pending(None)
-        return await self._reply(replies.ASK_ACCOUNT_AGAIN)
-
-    async def _ask_confirmation(self, account: Account) -> Turn:
-        self.conversation.step = "confirming_account"
-        self.conversation.pending = self.conversation.pending | {"account_id": account.id}
-        return await self._reply(
-            replies.confirm_account(account.number[-4:], account.service_address)
-        )
+        return await self._reply(_ask_for_the_rest(facts) if facts else replies.ASK_ACCOUNT_AGAIN)
 
     async def _open_pending(self, account: Account | None) -> Turn:
         """Open the case the conversation was gathering details for, with every message so far."""
@@ -293,7 +270,9 @@ class _TurnInProgress:
             account=account,
             message_ids=[int(i) for i in pending.get("message_ids", [])],
         )
-        return await self._opened(case, unverified=account is None)
+        if account is None:
+            return await self._opened(case, note=replies.UNVERIFIED)
+        return await self._opened(case, note=replies.verified(account.number[-4:]))
 
     async def _follow_up(self, case: Case) -> Turn:
         """A message on an open case joins it; a case that turns hostile is escalated live."""
@@ -312,13 +291,13 @@ class _TurnInProgress:
             turn.reply, turn.reply_message_id, case.id, route=False, escalate=turned_hostile
         )
 
-    async def _opened(self, case: Case, *, unverified: bool = False) -> Turn:
+    async def _opened(self, case: Case, *, note: str = "") -> Turn:
         text = (
             replies.case_opened(case.reference, urgent=case.urgent, hostile=case.hostile)
             + self._known_outage()
         )
-        if unverified:
-            text = f"{text} {replies.UNVERIFIED}"
+        if note:
+            text = f"{text} {note}"
         return await self._reply(text, case=case, route=True)
 
     async def _open_case(
@@ -345,7 +324,8 @@ class _TurnInProgress:
             if district is not None:
                 self.incident = await link_outage(self.tx, case, district)
         self.conversation.step = "idle"
-        self.conversation.pending = {}
+        misses = self.conversation.pending.get("misses")
+        self.conversation.pending = {"misses": misses} if misses else {}
         return case
 
     async def _reply(
@@ -395,23 +375,21 @@ class _TurnInProgress:
         return " " + replies.outage_known(incident.district, incident.estimated_restoration)
 
     async def _district_mentioned(self) -> str | None:
-        districts = {account.district for account in await self._accounts_mentioned()}
+        """The district of the address an outage report gives. Never that of an account number:
+        a stranger would learn where that account is."""
+        address = address_in(self.message.body)
+        if address is None:
+            return None
+        districts = {a.district for a in await accounts_at(self.tx.session, address)}
         return districts.pop() if len(districts) == 1 else None
 
-    async def _account_by_id(self, account_id: object) -> Account | None:
-        return (
-            await self.tx.session.get(Account, int(account_id))
-            if isinstance(account_id, int)
-            else None
-        )
-
-    async def _accounts_mentioned(self) -> list[Account]:
+    def _facts_given(self) -> dict[str, str]:
         spoken = self.analysis.first("ACCOUNT_NUMBER")
-        number = account_number_in(spoken or "") or account_number_in(self.message.body)
-        addresses = [e.text for e in self.analysis.entities if e.label == "ADDRESS"] + [
-            self.message.body
-        ]
-        return await find_accounts(self.tx.session, number, addresses)
+        given = {
+            "number": account_number_in(spoken or "") or account_number_in(self.message.body),
+            "address": address_in(self.message.body),
+        }
+        return {fact: value for fact, value in given.items() if value is not None}
 
     def _analysis_event(self) -> dict[str, Any]:
         a = self.analysis
@@ -423,3 +401,11 @@ class _TurnInProgress:
             "hostile": a.hostile,
             "sentiment": round(a.sentiment, 3),
         }
+
+
+def _ask_for_the_rest(facts: dict[str, str]) -> str:
+    if "number" in facts:
+        return replies.ASK_ADDRESS
+    if "address" in facts:
+        return replies.ASK_NUMBER
+    return replies.ASK_ACCOUNT

@@ -11,12 +11,14 @@ SAFETY = (
 )
 
 ASK_ACCOUNT = (
-    "To open your case, please reply with your 10-digit account number or the service address "
+    "To open your case, please reply with your 10-digit account number and the service address "
     "(for example 1420 Oak Street)."
 )
+ASK_ADDRESS = "Thanks. To confirm it's you, what is the service address on that account?"
+ASK_NUMBER = "Thanks. To confirm it's you, what is the 10-digit account number for that address?"
 ASK_ACCOUNT_AGAIN = (
-    "We could not find that account. Please check the 10-digit number on your bill, or reply "
-    "with the service address."
+    "We could not verify those details. Please reply with the 10-digit account number and the "
+    "service address, as they appear on your bill."
 )
 UNVERIFIED = "We could not verify the account, so a representative will confirm it with you."
 HELP = (
@@ -27,8 +29,8 @@ OPTED_OUT = "You are unsubscribed and will get no more texts from us. Reply STAR
 OPTED_IN = "You are subscribed again. Text us any time."
 
 
-def confirm_account(last4: str, address: str) -> str:
-    return f"Is this about the account ending {last4} at {address}? Reply YES or NO."
+def verified(last4: str) -> str:
+    return f"We have verified the account ending {last4}."
 
 
 def case_opened(number: str, *, urgent: bool, hostile: bool) -> str:

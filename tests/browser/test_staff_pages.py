@@ -38,8 +38,8 @@ async def start_billing_chat(customer: Window, first: str) -> None:
     await chat(customer, first)
     await bot_says(customer, "account number")
     await chat(customer, f"my account is {KNOWN.number}")
-    await bot_says(customer, "Reply YES or NO")
-    await chat(customer, "yes")
+    await bot_says(customer, "what is the service address")
+    await chat(customer, KNOWN.service_address)
     await bot_says(customer, "CS-")
 
 

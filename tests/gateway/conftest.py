@@ -108,6 +108,15 @@ async def impatient_sms_gateway(
 
 
 @pytest.fixture
+async def chat_app(
+    aiohttp_client: ClientFactory, settings: Settings, store: CaseStore, nlp_model: NlpModel
+) -> TestClient[Any, Any]:
+    """The gateway serving the web chat, with the demo utility loaded and the real NLP model."""
+    await seed_demo(store)
+    return await aiohttp_client(create_app(settings, analyze=nlp_model.analyze))
+
+
+@pytest.fixture
 async def staffing(sms_gateway: SmsGateway) -> AsyncIterator[Staffing]:
     """Staff browsers on the SMS gateway, each with its own cookies."""
     staffing = Staffing(sms_gateway.client)

@@ -212,7 +212,7 @@ async def test_the_contact_card_shows_what_the_customer_gave_and_their_earlier_c
     phone = sms_gateway.phone(UNKNOWN_PHONE)
     await phone.text("I think I was double charged on my last bill")
     await phone.text(f"my account is {KNOWN.number}")
-    first = case_number_in((await phone.text("yes"))[0])
+    first = case_number_in((await phone.text(f"the address is {KNOWN.service_address}"))[0])
     await eva.post(f"/api/cases/{first}/status", {"status": "resolved"})
     second = case_number_in((await phone.text("my meter is making a loud buzzing noise"))[0])
 

@@ -50,14 +50,15 @@ async def test_a_chat_customer_is_asked_for_an_account_the_way_sms_is(
     customer = await open_chat(chat_app)
 
     asked = await customer.say("I think I was double charged on my last bill")
-    confirm = await customer.say(f"its {KNOWN.number}")
-    opened = await customer.say("yes")
+    asked_address = await customer.say(f"its {KNOWN.number}")
+    opened = await customer.say(KNOWN.service_address)
 
     assert asked == [replies.ASK_ACCOUNT]
-    assert confirm == [replies.confirm_account(KNOWN.number[-4:], KNOWN.service_address)]
+    assert asked_address == [replies.ASK_ADDRESS]
     case = await case_of(store, case_number_in(opened[0]))
     assert case.channel == "chat" and case.intent == "billing_dispute"
     assert case.account_id is not None
+    assert opened[0].endswith(replies.verified(KNOWN.number[-4:]))
     bot = [f for f in customer.seen if f["direction"] == "outbound"]
     assert {f["author"] for f in bot} == {"bot"}
     await customer.close()

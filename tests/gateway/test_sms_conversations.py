@@ -35,23 +35,25 @@ async def test_a_known_customer_asking_about_a_bill_gets_a_case_number_at_once(
     assert await sms_gateway.routing_queue_of(case) == "billing"
 
 
-async def test_an_unknown_phone_gives_its_account_number_and_confirms_it(
+async def test_an_unknown_phone_gives_its_account_number_and_service_address_and_is_verified(
     sms_gateway: SmsGateway,
 ) -> None:
     phone = sms_gateway.phone(UNKNOWN_PHONE)
 
     asked = await phone.text("I think I was double charged on my last bill")
-    confirm = await phone.text(f"its {KNOWN.number[:4]} {KNOWN.number[4:7]} {KNOWN.number[7:]}")
-    opened = await phone.text("yes")
+    asked_address = await phone.text(
+        f"its {KNOWN.number[:4]} {KNOWN.number[4:7]} {KNOWN.number[7:]}"
+    )
+    opened = await phone.text(f"the address is {KNOWN.service_address}")
 
     assert asked == [
-        "To open your case, please reply with your 10-digit account number or the service "
+        "To open your case, please reply with your 10-digit account number and the service "
         "address (for example 1420 Oak Street)."
     ]
-    assert confirm == [
-        f"Is this about the account ending {KNOWN.number[-4:]} at {KNOWN.service_address}? "
-        "Reply YES or NO."
+    assert asked_address == [
+        "Thanks. To confirm it's you, what is the service address on that account?"
     ]
+    assert opened[0].endswith(f"We have verified the account ending {KNOWN.number[-4:]}.")
     case = await sms_gateway.case(case_number_in(opened[0]))
     assert case.intent == "billing_dispute"
     assert case.account_id == await sms_gateway.account_id(KNOWN.number)
@@ -61,19 +63,23 @@ async def test_an_unknown_phone_gives_its_account_number_and_confirms_it(
     assert identity.customer_id is not None
 
 
-async def test_an_unknown_phone_giving_a_wrong_account_twice_still_gets_a_case(
+async def test_an_unknown_phone_missing_twice_still_gets_a_case_for_a_representative_to_verify(
     sms_gateway: SmsGateway,
 ) -> None:
     phone = sms_gateway.phone(UNKNOWN_PHONE)
 
     await phone.text("I need a payment plan, I cant pay the whole amount this month")
-    again = await phone.text("1234567890")
-    opened = await phone.text("0000000001")
+    missed = await phone.text(f"1234567890 at {KNOWN.service_address}")
+    asked = await phone.text(f"{KNOWN.number}, no idea of the address, sorry")
+    opened = await phone.text("sorry, cant find my bill")
 
-    assert again[0].startswith("We could not find that account.")
+    assert missed[0].startswith("We could not verify those details.")
+    assert asked == ["Thanks. To confirm it's you, what is the service address on that account?"]
     assert "a representative will confirm it with you" in opened[0]
     case = await sms_gateway.case(case_number_in(opened[0]))
     assert case.intent == "payment" and case.account_id is None
+    identity = await sms_gateway.identity(UNKNOWN_PHONE)
+    assert identity.customer_id is None
 
 
 async def test_a_gas_smell_gets_safety_instructions_first_and_an_urgent_case_offered_to_a_senior(

@@ -13,7 +13,7 @@ async def chatting_with(gateway: SmsGateway, rep: StaffMember) -> tuple[ChatCust
     customer = await open_chat(gateway.client, origin=PUBLIC_BASE_URL)
     await customer.say("I think I was double charged on my last bill")
     await customer.say(f"its {KNOWN.number}")
-    number = case_number_in((await customer.say("yes"))[0])
+    number = case_number_in((await customer.say(f"the address is {KNOWN.service_address}"))[0])
     accepted = await rep.post(f"/api/cases/{number}/accept")
     assert accepted.status == 200, accepted
     return customer, number
