@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,6 +25,7 @@ from gateway.api import setup_staff
 from gateway.background import in_background
 from gateway.case_routing import CaseRouting
 from gateway.chat import ChatGateway
+from gateway.forwarded import forwarded_middleware
 from gateway.inbox import Inbox
 from gateway.intake import Analyzer, Intake
 from gateway.metrics import Metrics
@@ -58,7 +60,10 @@ def create_app(
 ) -> web.Application:
     """``analyze``, ``routing_policy`` and ``clock`` replace the defaults in tests only."""
     metrics = Metrics()
-    app = web.Application(middlewares=[metrics.middleware])
+    middlewares: list[Middleware] = [metrics.middleware]
+    if settings.trusted_proxies:
+        middlewares.insert(0, forwarded_middleware(settings.trusted_proxies))
+    app = web.Application(middlewares=middlewares)
     app[SETTINGS] = settings
     app[METRICS] = metrics
     app[SENDERS] = {}
@@ -170,7 +175,10 @@ def _add_twilio_sms(app: web.Application, sms: TwilioSmsSettings) -> None:
 
 def _add_web_chat(app: web.Application) -> None:
     """After the contact-center context: the chat needs the inbox, and closes before it drains."""
-    chat = ChatGateway(app[SETTINGS])
+    refused = app[METRICS].chat_refused
+    chat = ChatGateway(
+        app[SETTINGS], on_refused=lambda what, limit: refused.labels(what, limit).inc()
+    )
     app[CHAT] = chat
     app.add_routes(chat.routes())
     app.on_shutdown.append(chat.close_sockets)
