@@ -9,6 +9,7 @@ test customer can come from an address of its own.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import aiohttp
@@ -18,9 +19,9 @@ from sqlalchemy import select
 from channels.webchat import BUSY
 from channels.webchat_limits import ChatLimits, Limit
 from gateway.api.console import LEVEL_LIMIT
-from gateway.app import CASE_ROUTING
+from gateway.app import ROUTER
+from gateway.case_routing import contact_of
 from gateway.forwarded import parse_networks
-from gateway.intake import Turn
 from gateway.priority import priority_of
 from gateway.settings import Settings
 from gateway.store.models import CaseEvent
@@ -131,8 +132,9 @@ async def _earlier_flood(gateway: SmsGateway, n: int) -> list[str]:
                 priority=priority_of(urgent=True, hostile=False, verified=False),
             )
             cases.append(case)
+    router = gateway.app[ROUTER]
     for case in cases:
-        await gateway.app[CASE_ROUTING].after_turn(Turn(case_id=case.id, route=True))
+        await router.enqueue(contact_of(case, router))
     return [case.reference for case in cases]
 
 
@@ -146,12 +148,22 @@ async def _anonymous_gas_reports(gateway: SmsGateway, n: int) -> list[str]:
     return numbers
 
 
+@pytest.fixture
+async def patient_staffing(patient_sms_gateway: SmsGateway) -> AsyncIterator[Staffing]:
+    staffing = Staffing(patient_sms_gateway.client)
+    try:
+        yield staffing
+    finally:
+        await staffing.close()
+
+
 async def test_a_known_customers_emergency_after_a_flood_tops_the_console_and_is_offered_first(
-    sms_gateway: SmsGateway, staffing: Staffing
+    patient_sms_gateway: SmsGateway, patient_staffing: Staffing
 ) -> None:
-    earlier = await _earlier_flood(sms_gateway, EARLIER_FLOOD)
-    await _anonymous_gas_reports(sms_gateway, CHATS)
-    known = case_number_in((await sms_gateway.phone(KNOWN.phone).text(GAS))[-1])
+    gateway, staffing = patient_sms_gateway, patient_staffing
+    earlier = await _earlier_flood(gateway, EARLIER_FLOOD)
+    await _anonymous_gas_reports(gateway, CHATS)
+    known = case_number_in((await gateway.phone(KNOWN.phone).text(GAS))[-1])
     grace = await staffing.signed_in("lead.grace")
 
     feed = (await grace.get("/api/console/escalations")).body
@@ -166,8 +178,8 @@ async def test_a_known_customers_emergency_after_a_flood_tops_the_console_and_is
         "hostile": (0, 0),
         "routine": (0, 0),
     }
-    async with sms_gateway.store.transaction() as tx:
+    async with gateway.store.transaction() as tx:
         first_offer = await tx.session.scalar(
             select(CaseEvent.case_id).where(CaseEvent.kind == "offered").order_by(CaseEvent.id)
         )
-    assert first_offer == (await sms_gateway.case(known)).id
+    assert first_offer == (await gateway.case(known)).id
