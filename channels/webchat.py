@@ -1,11 +1,13 @@
 """The customer web chat as a channel: a WebSocket at ``GET /chat/ws``, JSON frames both ways.
 
-The adapter checks the page's ``Origin``, signs and checks session tokens, limits message size
-and rate, and turns a customer's message into an :class:`~channels.message.InboundMessage` for
-the injected ``on_inbound``. It keeps a registry of this process's open sockets per session;
-whoever holds a frame for a session (a reply, an echo, a typing indicator) hands it to
-:meth:`ChatSockets.deliver_local`. On every (re)connect it replays what the injected ``history``
-returns after the last message the page saw, so a network drop loses nothing.
+The adapter checks the page's ``Origin``, signs and checks session tokens, limits message size,
+limits new sessions and messages per session, per network address and overall
+(:mod:`channels.webchat_limits`), and turns a customer's message into an
+:class:`~channels.message.InboundMessage` for the injected ``on_inbound``. It keeps a registry of
+this process's open sockets per session; whoever holds a frame for a session (a reply, an echo,
+a typing indicator) hands it to :meth:`ChatSockets.deliver_local`. On every (re)connect it
+replays what the injected ``history`` returns after the last message the page saw, so a network
+drop loses nothing.
 
 It knows nothing of cases, stores or other replicas: the gateway wires those in.
 """
@@ -16,9 +18,10 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
@@ -37,16 +40,18 @@ from channels.webchat_frames import (
     parse_client_frame,
     welcome,
 )
+from channels.webchat_limits import Admission, ChatLimits, Refusal, address_key
 from channels.webchat_tokens import ChatSession, TokenSigner
 
 __all__ = [
+    "BUSY",
     "MAX_TEXT_CHARS",
     "RECIPIENT",
     "ChatSockets",
     "History",
     "OnChatInbound",
+    "OnRefused",
     "OnTyping",
-    "RateLimiter",
     "WebChat",
     "WebChatSettings",
     "client_id_of",
@@ -70,11 +75,23 @@ them for ``None``), oldest first."""
 OnTyping = Callable[[str], Awaitable[None]]
 """``on_typing(session_id)``: the customer is typing; called at most every few seconds."""
 
+OnRefused = Callable[[Literal["session", "message"], Refusal], None]
+"""``on_refused(what, limit)``: a new session or a message was refused by that limit (a metric)."""
+
 Clock = Callable[[], float]
 
 OUTGOING_LIMIT = 500
 """Frames waiting for one slow socket before it is closed; the page reconnects and replays."""
 TYPING_EVERY = 2.0
+BUSY = (
+    "The chat is very busy right now. Please try again in a few minutes; "
+    "if anyone is in danger, call 911."
+)
+"""Told to a page refused a new session, before the socket is closed."""
+_MESSAGE_REFUSED: dict[Refusal, str] = {
+    "address": "too many messages from your network right now; please wait a moment",
+    "overall": "the chat is very busy right now; please wait a moment",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +100,7 @@ class WebChatSettings:
 
     allowed_origins: frozenset[str]
     path: str = "/chat/ws"
-    rate_limit: int = 5
-    rate_window: float = 10.0
+    limits: ChatLimits = field(default_factory=ChatLimits)
     hello_timeout: float = 10.0
     heartbeat: float = 25.0
 
@@ -103,46 +119,6 @@ def message_key(session_id: str, client_id: str) -> str:
 def client_id_of(provider_id: str) -> str:
     """The page's own id for a stored message, as the page knows it."""
     return provider_id.rpartition(":")[2]
-
-
-class RateLimiter:
-    """At most ``limit`` events per ``window`` seconds per key, over a sliding window.
-
-    Keys idle for a whole window are dropped now and then, so memory follows the sessions that
-    are active, not every session this process ever saw.
-    """
-
-    SWEEP_EVERY = 1000
-
-    def __init__(self, limit: int, window: float, clock: Clock = time.monotonic) -> None:
-        self.limit = limit
-        self.window = window
-        self._clock = clock
-        self._events: defaultdict[str, deque[float]] = defaultdict(deque)
-        self._calls = 0
-
-    def allow(self, key: str) -> bool:
-        now = self._clock()
-        self._calls += 1
-        if self._calls % self.SWEEP_EVERY == 0:
-            self._sweep(now)
-        events = self._events[key]
-        while events and events[0] <= now - self.window:
-            events.popleft()
-        if len(events) >= self.limit:
-            return False
-        events.append(now)
-        return True
-
-    def tracked(self) -> int:
-        return len(self._events)
-
-    def _sweep(self, now: float) -> None:
-        idle = [
-            k for k, events in self._events.items() if not events or events[-1] <= now - self.window
-        ]
-        for key in idle:
-            del self._events[key]
 
 
 class _Connection:
@@ -246,6 +222,7 @@ class WebChat:
         on_inbound: OnChatInbound,
         history: History,
         on_typing: OnTyping | None = None,
+        on_refused: OnRefused | None = None,
         sockets: ChatSockets | None = None,
         clock: Clock = time.monotonic,
     ) -> None:
@@ -255,7 +232,8 @@ class WebChat:
         self._on_inbound = on_inbound
         self._history = history
         self._on_typing = on_typing
-        self._rate = RateLimiter(settings.rate_limit, settings.rate_window, clock)
+        self._on_refused = on_refused
+        self._admission = Admission(settings.limits, clock)
         self._clock = clock
 
     def routes(self) -> list[web.RouteDef]:
@@ -275,9 +253,14 @@ class WebChat:
         hello = await self._hello(ws)
         if hello is None:
             return ws
+        address = address_key(request.remote)
         session = self.signer.verify(hello.token)
         resumed = session is not None
         if session is None:
+            refused = self._admission.new_session(address)
+            if refused is not None:
+                await self._refuse_session(ws, refused)
+                return ws
             session = self.signer.new_session()
         connection = _Connection(ws, session.session_id)
         self.sockets.add(connection)
@@ -288,7 +271,7 @@ class WebChat:
             log.info(
                 "chat session %s… %s", session.session_id[:6], "resumed" if resumed else "started"
             )
-            await self._read(ws, connection, session)
+            await self._read(ws, connection, session, address)
         finally:
             self.sockets.remove(connection)
             await connection.close()
@@ -316,8 +299,20 @@ class WebChat:
             return None
         return frame
 
+    async def _refuse_session(self, ws: web.WebSocketResponse, refused: Refusal) -> None:
+        """Politely: the page shows why, and tries again later on its own."""
+        log.debug("chat session refused by the %s limit", refused)
+        if self._on_refused is not None:
+            self._on_refused("session", refused)
+        await ws.send_str(encode(error("rate_limited", BUSY)))
+        await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"chat busy")
+
     async def _read(
-        self, ws: web.WebSocketResponse, connection: _Connection, session: ChatSession
+        self,
+        ws: web.WebSocketResponse,
+        connection: _Connection,
+        session: ChatSession,
+        address: str,
     ) -> None:
         last_typing = float("-inf")
         async for raw in ws:
@@ -337,18 +332,17 @@ class WebChat:
                     last_typing = now
                     await self._on_typing(session.session_id)
             elif isinstance(frame, ChatText):
-                await self._take(connection, session, frame)
+                await self._take(connection, session, address, frame)
 
-    async def _take(self, connection: _Connection, session: ChatSession, text: ChatText) -> None:
-        if not self._rate.allow(session.session_id):
-            connection.push(
-                error(
-                    "rate_limited",
-                    f"at most {self.settings.rate_limit} messages every "
-                    f"{self.settings.rate_window:g} seconds; please wait a moment",
-                    text.client_id,
-                )
-            )
+    async def _take(
+        self, connection: _Connection, session: ChatSession, address: str, text: ChatText
+    ) -> None:
+        refused = self._admission.message(session.session_id, address)
+        if refused is not None:
+            log.debug("chat message refused by the %s limit", refused)
+            if self._on_refused is not None:
+                self._on_refused("message", refused)
+            connection.push(error("rate_limited", self._why(refused), text.client_id))
             return
         inbound = InboundMessage(
             channel=Channel.CHAT,
@@ -367,3 +361,12 @@ class WebChat:
             )
             return
         log.debug("chat message %s from session %s accepted", text.client_id, session.session_id)
+
+    def _why(self, refused: Refusal) -> str:
+        if refused == "session":
+            limit = self.settings.limits.messages_per_session
+            return (
+                f"at most {limit.count} messages every {limit.window:g} seconds; "
+                "please wait a moment"
+            )
+        return _MESSAGE_REFUSED[refused]

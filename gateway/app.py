@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
@@ -28,6 +29,7 @@ from gateway.background import in_background
 from gateway.case_routing import CaseRouting
 from gateway.chat import ChatGateway
 from gateway.disconnects import client_disconnects
+from gateway.forwarded import forwarded_middleware
 from gateway.inbox import Inbox
 from gateway.intake import Analyzer, Intake
 from gateway.metrics import Metrics
@@ -65,10 +67,10 @@ def create_app(
 ) -> web.Application:
     """``analyze``, ``routing_policy`` and ``clock`` replace the defaults in tests only."""
     metrics = Metrics()
-    app = web.Application(
-        middlewares=[metrics.middleware, *edge.middlewares(settings.body_timeout)],
-        handler_args=edge.HANDLER_ARGS,
-    )
+    middlewares: list[Middleware] = [metrics.middleware, *edge.middlewares(settings.body_timeout)]
+    if settings.trusted_proxies:
+        middlewares.insert(0, forwarded_middleware(settings.trusted_proxies))
+    app = web.Application(middlewares=middlewares, handler_args=edge.HANDLER_ARGS)
     app.on_response_prepare.append(edge.name_no_versions)
     app[SETTINGS] = settings
     app[METRICS] = metrics
@@ -195,7 +197,10 @@ def _add_twilio_sms(app: web.Application, sms: TwilioSmsSettings) -> None:
 
 def _add_web_chat(app: web.Application) -> None:
     """After the contact-center context: the chat needs the inbox, and closes before it drains."""
-    chat = ChatGateway(app[SETTINGS])
+    refused = app[METRICS].chat_refused
+    chat = ChatGateway(
+        app[SETTINGS], on_refused=lambda what, limit: refused.labels(what, limit).inc()
+    )
     app[CHAT] = chat
     app.add_routes(chat.routes())
     app.on_shutdown.append(chat.close_sockets)

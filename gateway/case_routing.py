@@ -55,6 +55,7 @@ def contact_of(case: Case, router: Router, assignee: str | None = None) -> NewCo
         enqueued_at=case.created_at.timestamp(),
         urgent=case.urgent,
         hostile=case.hostile,
+        verified=case.verified,
         assignee=assignee,
     )
 

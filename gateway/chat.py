@@ -27,6 +27,7 @@ from sqlalchemy import select
 from channels import Channel, InboundMessage, OutboundMessage, SendError, SendResult
 from channels.webchat import (
     ChatSockets,
+    OnRefused,
     WebChat,
     WebChatSettings,
     client_id_of,
@@ -158,15 +159,16 @@ class ChatGateway:
     app's earlier cleanup contexts have opened them.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, on_refused: OnRefused | None = None) -> None:
         self.origins = allowed_origins(settings)
         self.sockets = ChatSockets()
         self.webchat = WebChat(
-            WebChatSettings(allowed_origins=self.origins),
+            WebChatSettings(allowed_origins=self.origins, limits=settings.chat_limits),
             TokenSigner(settings.session_secret),
             on_inbound=self._on_inbound,
             history=self._history,
             on_typing=self._on_customer_typing,
+            on_refused=on_refused,
             sockets=self.sockets,
         )
         self._store: CaseStore | None = None

@@ -4,6 +4,11 @@ The gateway, not the channel, runs it. Its state lives in the store (``conversat
 replica can take the next message. Every turn is one transaction that claims its message first,
 so a message is handled once even when a recovery sweep on another replica sees it too.
 Emergencies and other urgent contacts skip every question.
+
+A case is *verified* when we know who sent it: the sender is a customer on file (a phone on an
+account, or a chat session whose customer proved an account theirs earlier), or the account the
+case is for was confirmed in this conversation. An account merely proposed for confirmation does
+not count. Unverified urgent cases rank below verified ones (:mod:`gateway.priority`).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from channels.sms_keywords import keyword
 from gateway import replies
 from gateway.accounts import account_number_in, accounts_at, address_in, same_address
 from gateway.incidents import Linked, district_of, link_outage
+from gateway.priority import priority_of
 from gateway.store import CaseStore, Transaction
 from gateway.store.models import (
     Account,
@@ -52,10 +58,6 @@ that guessing numbers and addresses never becomes a way to test them."""
 LOW_CONFIDENCE = 0.5
 FACTS = ("number", "address")
 """What a stranger must give, both matching one account, to be taken for its holder."""
-
-
-def priority_of(urgent: bool, hostile: bool) -> int:
-    return 2 if urgent else 1 if hostile else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +270,7 @@ class _TurnInProgress:
             urgent=False,
             hostile=bool(pending.get("hostile")),
             account=account,
+            account_confirmed=account is not None,
             message_ids=[int(i) for i in pending.get("message_ids", [])],
         )
         if account is None:
@@ -281,7 +284,10 @@ class _TurnInProgress:
         await self.tx.record_event(case, "analysed", "system", self._analysis_event())
         if turned_hostile:
             case.hostile = True
-            case.priority = max(case.priority, priority_of(case.urgent, True))
+            case.priority = max(
+                case.priority,
+                priority_of(urgent=case.urgent, hostile=True, verified=case.verified),
+            )
         if case.status is CaseStatus.WAITING_CUSTOMER:
             await self.tx.set_status(case, CaseStatus.OPEN, "customer")
         if case.assigned_agent_id is not None:
@@ -307,14 +313,17 @@ class _TurnInProgress:
         urgent: bool,
         hostile: bool,
         account: Account | None,
+        account_confirmed: bool = False,
         message_ids: list[int] | None = None,
     ) -> Case:
+        verified = self.identity.customer_id is not None or account_confirmed
         case = await self.tx.open_case(
             self.identity,
             intent=intent,
             urgent=urgent,
             hostile=hostile,
-            priority=priority_of(urgent, hostile),
+            verified=verified,
+            priority=priority_of(urgent=urgent, hostile=hostile, verified=verified),
             account=account,
         )
         await self.tx.attach_messages(case, {*(message_ids or []), self.message.id})

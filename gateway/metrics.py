@@ -38,6 +38,12 @@ class Metrics:
             ["channel", "reason"],
             registry=self.registry,
         )
+        self.chat_refused = Counter(
+            "gateway_chat_refused",
+            "Chat sessions and messages refused by a rate limit",
+            ["what", "limit"],
+            registry=self.registry,
+        )
         self.inbound_messages = Counter(
             "gateway_inbound_messages",
             "Customer messages committed to the store",

@@ -17,11 +17,14 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from channels.ids import parse_id
+from channels.webchat_limits import ChatLimits, Limit
+from gateway.forwarded import Network, parse_networks
 
 DEFAULT_DATABASE_URL = "sqlite:///var/gateway.db"
 DEFAULT_MODEL_PATH = "nlp/model"
 MIN_SECRET_CHARS = 16
 _ORIGIN = re.compile(r"^https?://[^/\s?#]+$")
+_LIMIT = re.compile(r"^\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*$")
 
 
 def random_secret() -> str:
@@ -78,6 +81,9 @@ class Settings:
     log_level: str = "INFO"
     session_secret: str = field(default_factory=random_secret, repr=False)
     chat_allowed_origins: tuple[str, ...] = ()
+    chat_limits: ChatLimits = field(default_factory=ChatLimits)
+    # Proxies whose X-Forwarded-For is believed for the client's address (gateway.forwarded).
+    trusted_proxies: tuple[Network, ...] = ()
     # How long a webhook waits for its turn's reply to answer in the same exchange (TwiML);
     # slower replies go out through the provider's API instead.
     reply_budget: float = 0.8
@@ -129,6 +135,8 @@ class Settings:
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
             session_secret=_session_secret(get("SESSION_SECRET"), redis_url),
             chat_allowed_origins=_origins(get("CHAT_ALLOWED_ORIGINS")),
+            chat_limits=_chat_limits(get),
+            trusted_proxies=_networks("TRUSTED_PROXIES", get("TRUSTED_PROXIES")),
         )
 
 
@@ -192,6 +200,37 @@ def _origins(raw: str | None) -> tuple[str, ...]:
                 "CHAT_ALLOWED_ORIGINS", f"not an origin (scheme://host[:port]): {origin!r}"
             )
     return origins
+
+
+def _chat_limits(get: Callable[[str], str | None]) -> ChatLimits:
+    """``CHAT_SESSIONS_PER_ADDRESS`` and the like, each ``count/seconds`` (``10/600``)."""
+    default = ChatLimits()
+
+    def limit(variable: str, fallback: Limit) -> Limit:
+        raw = get(variable)
+        if raw is None:
+            return fallback
+        found = _LIMIT.match(raw)
+        if found is None or int(found[1]) < 1 or float(found[2]) <= 0:
+            raise ConfigError(variable, f"expected count/seconds, like 10/600: {raw!r}")
+        return Limit(int(found[1]), float(found[2]))
+
+    return ChatLimits(
+        messages_per_session=default.messages_per_session,
+        messages_per_address=limit("CHAT_MESSAGES_PER_ADDRESS", default.messages_per_address),
+        messages_overall=limit("CHAT_MESSAGES_OVERALL", default.messages_overall),
+        sessions_per_address=limit("CHAT_SESSIONS_PER_ADDRESS", default.sessions_per_address),
+        sessions_overall=limit("CHAT_SESSIONS_OVERALL", default.sessions_overall),
+    )
+
+
+def _networks(variable: str, raw: str | None) -> tuple[Network, ...]:
+    if raw is None:
+        return ()
+    try:
+        return parse_networks([entry for entry in raw.split(",") if entry.strip()])
+    except ValueError as error:
+        raise ConfigError(variable, str(error)) from None
 
 
 def _twilio(get: Callable[[str], str | None]) -> TwilioSettings | None:

@@ -93,7 +93,11 @@ class NewContact:
 
     A rebuild also restores where people sent it: `routed_to`, the queue it was last put in
     (a transfer to another queue), and `audience`, who it waited for (leads only, after an
-    escalation). Without them it goes where its classification says, to the first audience."""
+    escalation). Without them it goes where its classification says, to the first audience.
+
+    `verified`: the gateway knows who the customer is. An unverified urgent contact waits behind
+    every verified urgent one (still ahead of all other work), so anonymous emergencies, which
+    anybody can send by the hundred, cannot bury a known customer's."""
 
     id: str
     channel: Channel
@@ -101,6 +105,7 @@ class NewContact:
     enqueued_at: float
     urgent: bool = False
     hostile: bool = False
+    verified: bool = True
     assignee: str | None = None
     routed_to: Queue | None = None
     audience: Audience | None = None
@@ -165,6 +170,7 @@ class ContactView:
     offer_expires_at: float | None
     urgent: bool
     hostile: bool
+    verified: bool
 
 
 @dataclass(frozen=True, slots=True)

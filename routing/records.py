@@ -31,6 +31,8 @@ def contact_view(contact_id: str, fields: Mapping[str, str]) -> ContactView:
         offer_expires_at=float(expires) if expires else None,
         urgent=fields["urgent"] == "1",
         hostile=fields["hostile"] == "1",
+        # Contacts queued before verification was known to routing count as verified.
+        verified=fields.get("verified", "1") == "1",
     )
 
 

@@ -118,6 +118,7 @@ class Router:
             f"{contact.enqueued_at:.6f}",
             _flag(contact.urgent),
             _flag(contact.hostile),
+            _flag(contact.verified),
         )
         return bool(status == "ok")
 
@@ -275,10 +276,11 @@ class Router:
                 f"{contact.enqueued_at:.6f}",
                 _flag(contact.urgent),
                 _flag(contact.hostile),
+                _flag(contact.verified),
                 assignee or "",
                 contact.audience or "",
             ]
-        await self._rebuild_batches("contacts", contact_args, per_record=9)
+        await self._rebuild_batches("contacts", contact_args, per_record=10)
         agent_args = [arg for agent in agent_list for arg in self._agent_args(agent)]
         await self._rebuild_batches("agents", agent_args, per_record=8)
         await cast(Awaitable[Any], self._redis.set(self.keys.epoch(), f"{self._clock():.6f}"))

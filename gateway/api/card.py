@@ -71,6 +71,7 @@ def case_summary(case: Case, assignee: Agent | None = None) -> dict[str, Any]:
         "intent": case.intent,
         "urgent": case.urgent,
         "hostile": case.hostile,
+        "verified": case.verified,
         "priority": case.priority,
         "created_at": iso(case.created_at),
         "updated_at": iso(case.updated_at),
@@ -164,6 +165,7 @@ async def contact_card(tx: Transaction, case: Case, view: ContactView | None) ->
             "confidence": float(first.get("intent_confidence", 0.0)) if first else None,
             "urgent": case.urgent,
             "hostile": case.hostile,
+            "verified": case.verified,
             "sentiment": sentiment_of(case_messages),
         },
         "extracted": {

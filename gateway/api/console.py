@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime
 
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from gateway.api.card import case_summary, iso, sentiment_of
 from gateway.api.common import (
@@ -27,6 +27,7 @@ from gateway.api.common import (
 )
 from gateway.auth import Staff
 from gateway.fanout import ALERT_KINDS
+from gateway.priority import Priority
 from gateway.signin_throttle import Counted
 from gateway.store.models import Agent, Case, CaseEvent, Direction, Message, Tier, utcnow
 from gateway.store.repository import OPEN_STATUSES
@@ -35,22 +36,42 @@ from routing import ContactState, Router
 log = logging.getLogger(__name__)
 
 SENTIMENT_POINTS = 10
+LEVEL_LIMIT = 100
+"""Cases shown per level; every level also reports how many it holds in all."""
 
 
 @guard(Tier.SENIOR)
 async def escalations(request: web.Request, staff: Staff) -> web.Response:
-    """Open cases that are urgent, hostile (from the start or turned), escalated or past target."""
+    """Open cases that are urgent, hostile (from the start or turned), escalated or past target,
+    by level (:class:`~gateway.priority.Priority`: a known customer's emergency, an unverified
+    one, hostile, the rest), oldest first within a level. Each level shows at most
+    ``LEVEL_LIMIT`` cases and counts them all, so a flood at one level hides no other."""
+    alerted = select(CaseEvent.case_id).where(CaseEvent.kind.in_(ALERT_KINDS))
+    needs_attention = Case.status.in_(OPEN_STATUSES) & (
+        Case.urgent.is_(True) | Case.hostile.is_(True) | Case.id.in_(alerted)
+    )
+    oldest_first = (Case.created_at, Case.id)
+    ranked = (
+        select(
+            Case.id,
+            func.row_number().over(partition_by=Case.priority, order_by=oldest_first).label("rank"),
+        )
+        .where(needs_attention)
+        .subquery()
+    )
     async with store_of(request).transaction() as tx:
-        alerted = select(CaseEvent.case_id).where(CaseEvent.kind.in_(ALERT_KINDS))
+        counts: dict[int, int] = {
+            priority: count
+            for priority, count in await tx.session.execute(
+                select(Case.priority, func.count()).where(needs_attention).group_by(Case.priority)
+            )
+        }
         cases = (
             await tx.session.scalars(
                 select(Case)
-                .where(
-                    Case.status.in_(OPEN_STATUSES),
-                    Case.urgent.is_(True) | Case.hostile.is_(True) | Case.id.in_(alerted),
-                )
-                .order_by(Case.priority.desc(), Case.id)
-                .limit(200)
+                .join(ranked, ranked.c.id == Case.id)
+                .where(ranked.c.rank <= LEVEL_LIMIT)
+                .order_by(Case.priority.desc(), *oldest_first)
             )
         ).all()
         ids = [c.id for c in cases]
@@ -84,6 +105,7 @@ async def escalations(request: web.Request, staff: Staff) -> web.Response:
         items.append(
             case_summary(case, agents.get(case.assigned_agent_id or -1))
             | {
+                "level": Priority(case.priority).label,
                 "turned_hostile": case.hostile
                 and opened is not None
                 and not opened.data.get("hostile"),
@@ -93,7 +115,12 @@ async def escalations(request: web.Request, staff: Staff) -> web.Response:
                 "sentiment": sentiment,
             }
         )
-    return web.json_response({"escalations": items})
+    shown = Counter(case.priority for case in cases)
+    levels = [
+        {"level": level.label, "count": counts.get(level, 0), "shown": shown[level]}
+        for level in sorted(Priority, reverse=True)
+    ]
+    return web.json_response({"levels": levels, "escalations": items})
 
 
 @guard(Tier.SENIOR)

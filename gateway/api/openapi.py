@@ -192,7 +192,11 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/cases/{number}/take-over": _case_action("Take the case myself", "senior"),
     "/api/cases/{number}/join": _case_action("Join the conversation (may reply)", "lead"),
     "/api/console/escalations": {
-        "get": _op("Urgent, hostile, escalated and late cases with sentiment trend", "senior")
+        "get": _op(
+            "Urgent (verified, then unverified), hostile, escalated and late cases, oldest first "
+            "within a level, with counts per level and sentiment trend",
+            "senior",
+        )
     },
     "/api/console/queues": {
         "get": _op("Depth, oldest wait and SLA attainment per queue", "senior")
@@ -265,6 +269,10 @@ DOCUMENT: dict[str, Any] = {
                     "intent": STR,
                     "urgent": {"type": "boolean"},
                     "hostile": {"type": "boolean"},
+                    "verified": {
+                        "type": "boolean",
+                        "description": "the customer is known: phone on file, proven account",
+                    },
                 },
             }
         },

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     func,
     text,
 )
@@ -202,6 +203,10 @@ class Case(Base):
     intent: Mapped[str] = mapped_column(String(32))
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     hostile: Mapped[bool] = mapped_column(Boolean, default=False)
+    # We know who the customer is (a phone on file, an account they proved is theirs). Anybody
+    # can send anonymous emergencies by the hundred, so unverified urgent work ranks below
+    # verified urgent work (gateway.severity).
+    verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     priority: Mapped[int] = mapped_column(Integer, default=0)
     assigned_agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)

@@ -145,6 +145,7 @@ class Transaction:
         intent: str,
         urgent: bool = False,
         hostile: bool = False,
+        verified: bool = False,
         priority: int = 0,
         account: Account | None = None,
         actor: str = "system",
@@ -157,6 +158,7 @@ class Transaction:
             intent=intent,
             urgent=urgent,
             hostile=hostile,
+            verified=verified,
             priority=priority,
             status=CaseStatus.NEW,
         )
@@ -164,7 +166,10 @@ class Transaction:
         await self.session.flush()
         case.number = case_number(case.id)
         await self.record_event(
-            case, "opened", actor, {"intent": intent, "urgent": urgent, "hostile": hostile}
+            case,
+            "opened",
+            actor,
+            {"intent": intent, "urgent": urgent, "hostile": hostile, "verified": verified},
         )
         return case
 

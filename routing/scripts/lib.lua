@@ -65,11 +65,18 @@ local function level(queue, audience)
   return 2
 end
 
--- Oldest first within urgent and hostile. In the skill queues the score is the deadline
--- (arrival + target): oldest first within a queue, and across queues a contact's priority rises
--- with its wait, so a long-waiting general enquiry beats a fresh outage report.
+-- Added to the score of an unverified urgent contact: later than any arrival time (it is the
+-- year 2286), so every verified urgent contact goes first, whenever it came.
+local UNVERIFIED_AFTER = 1e10
+
+-- Oldest first within urgent and hostile, except that in the urgent queue verified contacts go
+-- before unverified ones (nobody knows who sent them, and anybody can send many), so a flood of
+-- anonymous emergencies cannot bury a known customer's. In the skill queues the score is the
+-- deadline (arrival + target): oldest first within a queue, and across queues a contact's
+-- priority rises with its wait, so a long-waiting general enquiry beats a fresh outage report.
 local function lane_score(c)
   local arrived = tonumber(c.enqueued_at)
+  if c.queue == 'urgent' and c.verified == '0' then return arrived + UNVERIFIED_AFTER end
   if level(c.queue, c.aud) < 2 then return arrived end
   return arrived + target(c.queue)
 end

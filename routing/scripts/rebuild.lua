@@ -1,25 +1,25 @@
 -- ARGV: 'contacts' followed by (id, channel, skill, queue, enqueued_at, urgent, hostile,
--- assignee, audience) per contact, or 'agents' followed by (id, tier, skills, presence, four
--- capacities) per agent. An empty audience is the queue's first one. Contacts routing already
+-- verified, assignee, audience) per contact, or 'agents' followed by (id, tier, skills, presence,
+-- four capacities) per agent. An empty audience is the queue's first one. Contacts routing already
 -- holds are left alone, so rebuilding twice changes nothing.
 -- Contacts go first: an assignment raises its agent's load before the agent becomes free.
 QUIET = true
 local created = 0
 if ARGV[3] == 'contacts' then
-  for i = 4, #ARGV, 9 do
+  for i = 4, #ARGV, 10 do
     local id = ARGV[i]
     if redis.call('EXISTS', K.contact(id)) == 0 then
       created = created + 1
       local c = {
         channel = ARGV[i + 1], skill = ARGV[i + 2], queue = ARGV[i + 3], enqueued_at = ARGV[i + 4],
-        urgent = ARGV[i + 5], hostile = ARGV[i + 6], queued_at = ARGV[i + 4], warned = '0',
-        sla = '', lane = '',
+        urgent = ARGV[i + 5], hostile = ARGV[i + 6], verified = ARGV[i + 7],
+        queued_at = ARGV[i + 4], warned = '0', sla = '', lane = '',
       }
-      c.aud = ARGV[i + 8]
+      c.aud = ARGV[i + 9]
       if c.aud == '' then c.aud = first_audience(c.queue) end
-      local assignee = ARGV[i + 7]
+      local assignee = ARGV[i + 8]
       redis.call('HSET', K.contact(id), 'channel', c.channel, 'skill', c.skill, 'urgent', c.urgent,
-        'hostile', c.hostile, 'enqueued_at', c.enqueued_at)
+        'hostile', c.hostile, 'verified', c.verified, 'enqueued_at', c.enqueued_at)
       if assignee == '' then
         redis.call('HSET', K.contact(id), 'sla', '')
         put_in_lane(id, c, 'rebuilt')

@@ -102,7 +102,7 @@ async def test_a_hostile_chat_reaches_the_console_within_a_second_and_a_lead_tak
     await bot_says(customer, "CS-")
     opened_at = time.monotonic()
 
-    row = console.page.locator("#escalations tr").first
+    row = console.page.locator("#escalations tr[data-case]").first
     await expect(row).to_contain_text("hostile", timeout=1_000)
     assert time.monotonic() - opened_at < 1.0
     await row.get_by_role("button", name="Take over").click()

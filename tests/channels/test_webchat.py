@@ -1,5 +1,6 @@
-"""The web chat adapter: signed session tokens, strict frames, origin, size and rate limits, and
-a real WebSocket served on loopback with the gateway's side reduced to a stand-in."""
+"""The web chat adapter: signed session tokens, strict frames, origin, size and rate limits
+(per session, per network address and overall), and a real WebSocket served on loopback with the
+gateway's side reduced to a stand-in."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ from aiohttp.test_utils import TestClient
 
 from channels import Channel, InboundMessage
 from channels.webchat import (
+    BUSY,
     OUTGOING_LIMIT,
-    RateLimiter,
     WebChat,
     WebChatSettings,
     client_id_of,
@@ -35,6 +36,13 @@ from channels.webchat_frames import (
     message_frame,
     parse_client_frame,
     typing,
+)
+from channels.webchat_limits import (
+    Admission,
+    ChatLimits,
+    Limit,
+    RateLimiter,
+    address_key,
 )
 from channels.webchat_tokens import DEFAULT_TTL, TokenSigner
 
@@ -191,7 +199,7 @@ def test_frames_outside_the_protocol_are_bad_frames(raw: str) -> None:
 
 def test_the_rate_limit_allows_five_messages_in_ten_seconds_per_session() -> None:
     clock = FakeClock(0.0)
-    limiter = RateLimiter(5, 10.0, clock)
+    limiter = RateLimiter(Limit(5, 10.0), clock)
 
     assert [limiter.allow("a") for _ in range(6)] == [True] * 5 + [False]
     assert limiter.allow("b")
@@ -203,7 +211,7 @@ def test_the_rate_limit_allows_five_messages_in_ten_seconds_per_session() -> Non
 
 def test_the_rate_limit_forgets_sessions_idle_for_a_whole_window() -> None:
     clock = FakeClock(0.0)
-    limiter = RateLimiter(5, 10.0, clock)
+    limiter = RateLimiter(Limit(5, 10.0), clock)
     for n in range(RateLimiter.SWEEP_EVERY - 1):
         limiter.allow(f"session-{n}")
     assert limiter.tracked() == RateLimiter.SWEEP_EVERY - 1
@@ -212,6 +220,66 @@ def test_the_rate_limit_forgets_sessions_idle_for_a_whole_window() -> None:
     limiter.allow("active")
 
     assert limiter.tracked() == 1
+
+
+def test_an_ipv6_client_is_counted_by_its_64_and_an_ipv4_client_by_its_address() -> None:
+    assert address_key("2001:db8:1:2:aaaa::1") == address_key("2001:db8:1:2:bbbb::9")
+    assert address_key("2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64"
+    assert address_key("2001:db8:1:3::1") != address_key("2001:db8:1:2::1")
+    assert address_key("::ffff:203.0.113.7") == address_key("203.0.113.7") == "203.0.113.7"
+    assert address_key(None) == address_key("not an address") == "unknown"
+
+
+def test_a_limit_needs_a_count_and_a_window() -> None:
+    with pytest.raises(ValueError):
+        Limit(0, 10.0)
+    with pytest.raises(ValueError):
+        Limit(5, 0.0)
+
+
+def test_new_sessions_are_limited_per_address_and_overall() -> None:
+    admission = Admission(
+        ChatLimits(sessions_per_address=Limit(2, 60.0), sessions_overall=Limit(3, 60.0)),
+        FakeClock(0.0),
+    )
+
+    assert [admission.new_session("203.0.113.7") for _ in range(3)] == [None, None, "address"]
+    assert admission.new_session("198.51.100.1") is None
+    assert admission.new_session("192.0.2.55") == "overall"
+
+
+def test_messages_are_limited_per_session_per_address_and_overall() -> None:
+    admission = Admission(
+        ChatLimits(
+            messages_per_session=Limit(2, 10.0),
+            messages_per_address=Limit(3, 60.0),
+            messages_overall=Limit(4, 60.0),
+        ),
+        FakeClock(0.0),
+    )
+
+    first = [admission.message("tab-a", "203.0.113.7") for _ in range(3)]
+    second = [admission.message("tab-b", "203.0.113.7") for _ in range(2)]
+    elsewhere = [admission.message("tab-c", "198.51.100.1") for _ in range(2)]
+
+    assert first == [None, None, "session"]
+    assert second == [None, "address"]
+    assert elsewhere == [None, "overall"]
+
+
+def test_a_refused_event_uses_up_no_budget() -> None:
+    clock = FakeClock(0.0)
+    admission = Admission(
+        ChatLimits(messages_per_session=Limit(5, 10.0), messages_per_address=Limit(1, 60.0)),
+        clock,
+    )
+    assert admission.message("tab-a", "203.0.113.7") is None
+    for _ in range(10):
+        assert admission.message("tab-b", "203.0.113.7") == "address"
+
+    clock.now = 60.0
+
+    assert admission.message("tab-b", "203.0.113.7") is None
 
 
 # --- the socket ------------------------------------------------------------------------------
@@ -226,6 +294,7 @@ class GatewayStandIn:
     typing_sessions: list[str] = field(default_factory=list)
     history_calls: list[tuple[str, int | None]] = field(default_factory=list)
     stored: dict[str, list[MessageFrame]] = field(default_factory=dict)
+    refused: list[tuple[str, str]] = field(default_factory=list)
     fail: Exception | None = None
 
     async def on_inbound(self, message: InboundMessage) -> None:
@@ -260,30 +329,63 @@ def gateway() -> GatewayStandIn:
     return GatewayStandIn()
 
 
+PEER = "X-Test-Peer"
+"""The test app takes the client's address from this header, as the gateway takes it from
+X-Forwarded-For behind a trusted proxy: every test client is on loopback."""
+
+
+@web.middleware
+async def _peer_from_header(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    peer = request.headers.get(PEER)
+    return await handler(request.clone(remote=peer) if peer else request)
+
+
+ChatClientFactory = Callable[[ChatLimits], Awaitable[ChatClient]]
+
+
 @pytest.fixture
-async def chat_client(
+def chat_client_with(
     aiohttp_client: Callable[[web.Application], Awaitable[ChatClient]], gateway: GatewayStandIn
-) -> ChatClient:
-    chat = WebChat(
-        WebChatSettings(allowed_origins=frozenset({ORIGIN}), hello_timeout=2.0),
-        TokenSigner(SECRET),
-        on_inbound=gateway.on_inbound,
-        history=gateway.history,
-        on_typing=gateway.on_typing,
-    )
-    gateway.chat = chat
-    app = web.Application()
-    app.add_routes(chat.routes())
-    return await aiohttp_client(app)
+) -> ChatClientFactory:
+    async def make(limits: ChatLimits) -> ChatClient:
+        chat = WebChat(
+            WebChatSettings(allowed_origins=frozenset({ORIGIN}), hello_timeout=2.0, limits=limits),
+            TokenSigner(SECRET),
+            on_inbound=gateway.on_inbound,
+            history=gateway.history,
+            on_typing=gateway.on_typing,
+            on_refused=lambda what, limit: gateway.refused.append((what, limit)),
+        )
+        gateway.chat = chat
+        app = web.Application(middlewares=[_peer_from_header])
+        app.add_routes(chat.routes())
+        return await aiohttp_client(app)
+
+    return make
+
+
+@pytest.fixture
+async def chat_client(chat_client_with: ChatClientFactory) -> ChatClient:
+    return await chat_client_with(ChatLimits())
+
+
+async def _connect(
+    client: ChatClient, token: str | None = None, last_seen: int | None = None, peer: str = ""
+) -> tuple[aiohttp.ClientWebSocketResponse, dict[str, Any]]:
+    """The socket and the server's first answer to hello."""
+    headers = {"Origin": ORIGIN} | ({PEER: peer} if peer else {})
+    ws = await client.ws_connect("/chat/ws", headers=headers)
+    await ws.send_json({"type": "hello", "token": token, "last_seen": last_seen})
+    return ws, await ws.receive_json(timeout=5)
 
 
 async def _open(
-    client: ChatClient, token: str | None = None, last_seen: int | None = None
+    client: ChatClient, token: str | None = None, last_seen: int | None = None, peer: str = ""
 ) -> tuple[aiohttp.ClientWebSocketResponse, dict[str, Any]]:
-    ws = await client.ws_connect("/chat/ws", headers={"Origin": ORIGIN})
-    await ws.send_json({"type": "hello", "token": token, "last_seen": last_seen})
-    welcome = await ws.receive_json(timeout=5)
-    assert welcome["type"] == "welcome"
+    ws, welcome = await _connect(client, token, last_seen, peer)
+    assert welcome["type"] == "welcome", welcome
     return ws, welcome
 
 
@@ -526,3 +628,71 @@ async def test_a_socket_too_slow_to_keep_up_is_closed_with_a_single_warning(
     assert [r.getMessage() for r in warnings] == [
         "chat socket too slow; closing it so the page reconnects and replays"
     ]
+async def _refused_session(client: ChatClient, peer: str) -> None:
+    """A new session past the budget: told why, then closed with 'try again later'."""
+    ws, answer = await _connect(client, peer=peer)
+    assert answer == {"type": "error", "code": "rate_limited", "message": BUSY}
+    closing = await ws.receive(timeout=5)
+    assert closing.type is aiohttp.WSMsgType.CLOSE
+    assert closing.data == aiohttp.WSCloseCode.TRY_AGAIN_LATER
+    await ws.close()
+
+
+async def test_new_sessions_from_one_address_are_refused_past_its_budget_but_its_tabs_go_on(
+    chat_client_with: ChatClientFactory, gateway: GatewayStandIn
+) -> None:
+    client = await chat_client_with(ChatLimits(sessions_per_address=Limit(3, 600.0)))
+    opened = [await _open(client, peer="203.0.113.7") for _ in range(3)]
+
+    await _refused_session(client, peer="203.0.113.7")
+    tab, _ = await _open(client, token=opened[0][1]["token"], peer="203.0.113.7")
+    neighbour, _ = await _open(client, peer="198.51.100.1")
+    await tab.send_str(_message("still here"))
+    echo = await tab.receive_json(timeout=5)
+
+    assert echo["type"] == "message" and echo["text"] == "still here"
+    assert gateway.refused == [("session", "address")]
+    for ws in [*(ws for ws, _ in opened), tab, neighbour]:
+        await ws.close()
+
+
+async def test_new_sessions_are_refused_past_the_overall_budget_whatever_the_address(
+    chat_client_with: ChatClientFactory, gateway: GatewayStandIn
+) -> None:
+    client = await chat_client_with(
+        ChatLimits(sessions_per_address=Limit(2, 600.0), sessions_overall=Limit(4, 600.0))
+    )
+    opened = [await _open(client, peer=f"203.0.113.{n}") for n in range(4)]
+
+    for n in range(4, 8):
+        await _refused_session(client, peer=f"203.0.113.{n}")
+
+    assert gateway.refused == [("session", "overall")] * 4
+    for ws, _ in opened:
+        await ws.close()
+
+
+async def test_sessions_at_one_address_share_its_message_budget(
+    chat_client_with: ChatClientFactory, gateway: GatewayStandIn
+) -> None:
+    client = await chat_client_with(ChatLimits(messages_per_address=Limit(3, 60.0)))
+    first, _ = await _open(client, peer="203.0.113.7")
+    second, _ = await _open(client, peer="203.0.113.7")
+    for ws in (first, second, first):
+        await ws.send_str(_message("gas smell"))
+        assert (await ws.receive_json(timeout=5))["type"] == "message"
+
+    refused = str(uuid.uuid4())
+    await second.send_str(_message("gas smell", refused))
+    error = await second.receive_json(timeout=5)
+
+    assert error == {
+        "type": "error",
+        "code": "rate_limited",
+        "message": "too many messages from your network right now; please wait a moment",
+        "id": refused,
+    }
+    assert len(gateway.inbound) == 3
+    assert gateway.refused == [("message", "address")]
+    await first.close()
+    await second.close()

@@ -90,16 +90,35 @@ class ChatCustomer:
         await self.ws.close()
 
 
+async def say_hello(
+    client: TestClient[Any, Any],
+    *,
+    token: str | None = None,
+    last_seen: int | None = None,
+    origin: str = ORIGIN,
+    forwarded_for: str | None = None,
+) -> tuple[aiohttp.ClientWebSocketResponse, dict[str, Any]]:
+    """A socket that said hello, and the server's first answer. ``forwarded_for`` is the
+    X-Forwarded-For a proxy would add; the gateway believes it only from a trusted proxy."""
+    headers = {"Origin": origin}
+    if forwarded_for is not None:
+        headers["X-Forwarded-For"] = forwarded_for
+    ws = await client.ws_connect("/chat/ws", headers=headers)
+    await ws.send_json({"type": "hello", "token": token, "last_seen": last_seen})
+    return ws, await ws.receive_json(timeout=WAIT)
+
+
 async def open_chat(
     client: TestClient[Any, Any],
     *,
     token: str | None = None,
     last_seen: int | None = None,
     origin: str = ORIGIN,
+    forwarded_for: str | None = None,
 ) -> ChatCustomer:
-    ws = await client.ws_connect("/chat/ws", headers={"Origin": origin})
-    await ws.send_json({"type": "hello", "token": token, "last_seen": last_seen})
-    welcome = await ws.receive_json(timeout=WAIT)
+    ws, welcome = await say_hello(
+        client, token=token, last_seen=last_seen, origin=origin, forwarded_for=forwarded_for
+    )
     assert welcome["type"] == "welcome", welcome
     return ChatCustomer(ws, welcome["session"], welcome["token"])
 

@@ -16,6 +16,7 @@ from gateway.settings import Settings, TwilioSettings
 from gateway.store import CaseStore
 from nlp import Analysis
 from nlp.model import DEFAULT_MODEL_DIR, NlpModel
+from routing import Queue, RoutingPolicy
 from tests.gateway.sms_support import PUBLIC_BASE_URL, UTILITY_NUMBER, SmsGateway
 from tests.gateway.staff_support import Staffing
 from tests.support.twilio_api import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, running_twilio_api
@@ -51,6 +52,7 @@ async def _sms_gateway(
     analyze: Analyzer,
     reply_budget: float,
     send_timeout: float = 15.0,
+    routing_policy: RoutingPolicy | None = None,
 ) -> AsyncIterator[SmsGateway]:
     await seed_demo(store)
     async with running_twilio_api() as twilio:
@@ -66,7 +68,7 @@ async def _sms_gateway(
                 send_timeout=send_timeout,
             ),
         )
-        app = create_app(sms_settings, analyze=analyze)
+        app = create_app(sms_settings, analyze=analyze, routing_policy=routing_policy)
         client = await aiohttp_client(app)
         yield SmsGateway(client, app, twilio, store)
 
@@ -93,6 +95,25 @@ async def slow_sms_gateway(
         return nlp_model.analyze(text, channel)
 
     async for gateway in _sms_gateway(aiohttp_client, settings, store, slow_analyze, 0.8):
+        yield gateway
+
+
+@pytest.fixture
+async def patient_sms_gateway(
+    aiohttp_client: ClientFactory, settings: Settings, store: CaseStore, nlp_model: NlpModel
+) -> AsyncIterator[SmsGateway]:
+    """As ``sms_gateway``, but urgent and hostile contacts wait an hour before routing widens
+    their audience, escalates them and alerts the leads: a test that queues hundreds of them on
+    a slow machine checks their order, not hundreds of escalations written as it shuts down."""
+    targets = dict(RoutingPolicy().targets) | {Queue.URGENT: 3600.0, Queue.HOSTILE: 3600.0}
+    async for gateway in _sms_gateway(
+        aiohttp_client,
+        settings,
+        store,
+        nlp_model.analyze,
+        10.0,
+        routing_policy=RoutingPolicy(targets=targets),
+    ):
         yield gateway
 
 

@@ -69,9 +69,19 @@ def contact(
     *,
     urgent: bool = False,
     hostile: bool = False,
+    verified: bool = True,
     assignee: str | None = None,
 ) -> NewContact:
-    return NewContact(contact_id, channel, skill, at, urgent, hostile, assignee)
+    return NewContact(
+        contact_id,
+        channel,
+        skill,
+        at,
+        urgent=urgent,
+        hostile=hostile,
+        verified=verified,
+        assignee=assignee,
+    )
 
 
 async def holder(router: Router, contact_id: str) -> str | None:

@@ -17,7 +17,7 @@ from routing import (
     Tier,
     UnknownContactError,
 )
-from tests.routing.factories import Recorder, agent, contact, holder, state
+from tests.routing.factories import START, Recorder, agent, contact, holder, state
 
 
 async def test_a_waiting_contact_that_turns_hostile_moves_to_the_hostile_queue_for_a_senior(
@@ -120,6 +120,21 @@ async def test_a_waiting_contact_that_turns_urgent_goes_ahead_of_hostile_ones(
     assert [e.reason for e in events.of(ContactEscalated)] == [EscalationReason.TURNED_URGENT]
     assert await holder(router, "billing") == "senior"
     assert await state(router, "angry") == ContactState.QUEUED
+
+
+async def test_an_unverified_contact_that_turns_urgent_waits_behind_verified_urgent_ones(
+    router: Router, events: Recorder
+) -> None:
+    await router.upsert_agent(agent("senior", Tier.SENIOR, presence=Presence.AWAY, chat=1))
+    await router.enqueue(contact("anon", at=START - 60, verified=False))
+    await router.enqueue(contact("known", at=START - 1, urgent=True))
+
+    await router.mark_urgent("anon")
+    await router.set_presence("senior", Presence.AVAILABLE)
+
+    assert await holder(router, "known") == "senior"
+    view = await router.contact("anon")
+    assert view is not None and view.queue == Queue.URGENT and view.state == ContactState.QUEUED
 
 
 async def test_an_urgent_contact_that_turns_hostile_stays_urgent(router: Router) -> None:

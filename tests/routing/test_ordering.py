@@ -1,5 +1,5 @@
-"""Urgent before hostile before the rest; oldest first within a level; skill queues age so that
-nothing starves."""
+"""Urgent before hostile before the rest; verified urgent contacts before unverified ones; oldest
+first within a level; skill queues age so that nothing starves."""
 
 from __future__ import annotations
 
@@ -32,6 +32,44 @@ async def test_urgent_goes_before_hostile_before_the_rest(router: Router, events
     await router.set_presence("s1", Presence.AVAILABLE)
 
     assert await serve_one_at_a_time(router, "s1", events, 3) == ["urgent", "hostile", "billing"]
+
+
+async def test_a_verified_emergency_goes_before_a_flood_of_older_unverified_ones(
+    router: Router, events: Recorder
+) -> None:
+    await router.upsert_agent(agent("s1", Tier.SENIOR, presence=Presence.AWAY, chat=1, sms=1))
+    for n in range(210):
+        await router.enqueue(contact(f"anon-{n}", at=START - 300 + n, urgent=True, verified=False))
+    await router.enqueue(contact("hostile", at=START - 400, hostile=True))
+    await router.enqueue(
+        contact("known", Skill.OUTAGES, Channel.SMS, at=START - 1, urgent=True, verified=True)
+    )
+
+    await router.set_presence("s1", Presence.AVAILABLE)
+
+    first = events.of(ContactOffered)[0]
+    assert (first.contact_id, first.agent_id) == ("known", "s1")
+    view = await router.contact("anon-0")
+    assert view is not None and view.urgent and not view.verified
+
+
+async def test_unverified_urgent_contacts_go_oldest_first_after_the_verified_and_before_hostile(
+    router: Router, events: Recorder
+) -> None:
+    await router.upsert_agent(agent("s1", Tier.SENIOR, presence=Presence.AWAY, chat=1))
+    await router.enqueue(contact("hostile", at=START - 90, hostile=True))
+    await router.enqueue(contact("anon-new", at=START - 5, urgent=True, verified=False))
+    await router.enqueue(contact("anon-old", at=START - 50, urgent=True, verified=False))
+    await router.enqueue(contact("known", at=START - 1, urgent=True))
+
+    await router.set_presence("s1", Presence.AVAILABLE)
+
+    assert await serve_one_at_a_time(router, "s1", events, 4) == [
+        "known",
+        "anon-old",
+        "anon-new",
+        "hostile",
+    ]
 
 
 async def test_oldest_first_within_a_level(router: Router, events: Recorder) -> None:

@@ -89,6 +89,20 @@ async def test_rebuilt_queues_keep_their_order(router: Router, events: Recorder)
     assert [e.contact_id for e in events.of(ContactOffered)] == ["billing-old"]
 
 
+async def test_a_rebuild_keeps_verified_urgent_contacts_ahead_of_unverified_ones(
+    router: Router, events: Recorder
+) -> None:
+    contacts = [
+        contact("anon", at=START - 60, urgent=True, verified=False),
+        contact("known", at=START - 1, urgent=True, verified=True),
+    ]
+    await router.rebuild(contacts, [agent("s1", Tier.SENIOR, chat=1)])
+
+    assert [e.contact_id for e in events.of(ContactOffered)] == ["known"]
+    view = await router.contact("anon")
+    assert view is not None and not view.verified
+
+
 async def test_rebuild_twice_changes_nothing(router: Router, redis: Redis) -> None:
     contacts, agents = store()
     await router.rebuild(contacts, agents)

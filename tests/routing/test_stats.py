@@ -20,6 +20,17 @@ async def test_queue_depth_and_oldest_wait(router: Router, clock: FakeClock) -> 
     assert (stats.queue(Queue.METERS).depth, stats.queue(Queue.METERS).oldest_wait) == (0, 0)
 
 
+async def test_the_oldest_urgent_wait_counts_unverified_contacts_waiting_behind_verified_ones(
+    router: Router, clock: FakeClock
+) -> None:
+    await router.enqueue(contact("anon", urgent=True, verified=False, at=START - 60))
+    await router.enqueue(contact("known", urgent=True, at=START - 2))
+
+    urgent = (await router.stats()).queue(Queue.URGENT)
+
+    assert (urgent.depth, urgent.oldest_wait) == (2, 60)
+
+
 async def test_sla_attainment_is_the_share_offered_within_target(
     router: Router, clock: FakeClock
 ) -> None:

@@ -6,6 +6,7 @@
   const TOKEN_KEY = "city-utilities-chat-token";
   const TYPING_EVERY_MS = 3000;
   const TYPING_SHOWN_MS = 5000;
+  const BUSY_RETRY_MS = 30000;
 
   const log = document.getElementById("log");
   const form = document.getElementById("composer");
@@ -167,11 +168,15 @@
       socket.send(JSON.stringify({ type: "hello", token, last_seen: lastSeen }));
     });
     socket.addEventListener("message", onFrame);
-    socket.addEventListener("close", () => {
+    socket.addEventListener("close", (event) => {
+      // 1013 before the welcome: no new session for now (the error frame said why); wait longer.
+      const busy = !welcomed && event.code === 1013;
       welcomed = false;
-      const delay = Math.min(15000, 500 * 2 ** attempt) + Math.random() * 500;
+      const delay = busy
+        ? BUSY_RETRY_MS + Math.random() * BUSY_RETRY_MS
+        : Math.min(15000, 500 * 2 ** attempt) + Math.random() * 500;
       attempt += 1;
-      connection.textContent = "Connection lost. Reconnecting…";
+      connection.textContent = busy ? "Chat busy. Trying again shortly…" : "Connection lost. Reconnecting…";
       window.setTimeout(connect, delay);
     });
   }

@@ -26,10 +26,25 @@ function reassignControl(item) {
   ];
 }
 
-function renderEscalations(items) {
+const LEVELS = {
+  urgent: "Urgent, known customer",
+  urgent_unverified: "Urgent, unverified sender",
+  hostile: "Hostile",
+  routine: "Escalated or late",
+};
+
+// One heading row per level, with how many cases it holds and how many are shown, so a flood at
+// one level never hides that another level has work.
+function levelRow(level) {
+  const more = level.count > level.shown ? ` (oldest ${level.shown} shown)` : "";
+  return el("tr", { class: `level ${level.level}` },
+    el("th", { scope: "rowgroup", colspan: "5" }, `${LEVELS[level.level] ?? level.level}: ${level.count}${more}`));
+}
+
+function renderEscalations(items, levels) {
   const rows = items.map((item) => {
     const why = [...item.reasons.map((r) => r.replaceAll("_", " "))];
-    if (item.urgent) why.unshift("urgent");
+    if (item.urgent) why.unshift(item.verified ? "urgent" : "urgent (unverified sender)");
     if (item.hostile && !item.turned_hostile) why.unshift("hostile on arrival");
     if (item.turned_hostile && !why.includes("turned hostile")) why.push("turned hostile");
     if (item.sla_breached && !why.includes("sla breached")) why.push("SLA breached");
@@ -49,9 +64,12 @@ function renderEscalations(items) {
       )),
     );
     known.add(item.number);
-    return row;
+    return [item.level, row];
   });
-  replace($("escalations"), rows);
+  replace($("escalations"), levels.filter((level) => level.count > 0).map((level) => [
+    levelRow(level),
+    rows.filter(([of]) => of === level.level).map(([, row]) => row),
+  ]));
   $("no-escalations").classList.toggle("hidden", items.length > 0);
 }
 
@@ -147,7 +165,7 @@ async function refresh() {
     lead ? api("GET", "/api/console/lockouts") : null,
   ]);
   agents = workload.agents;
-  renderEscalations(escalations.escalations);
+  renderEscalations(escalations.escalations, escalations.levels);
   renderQueues(queues.queues);
   renderAgents(workload.agents);
   renderIncidents(incidents.incidents);

@@ -153,9 +153,14 @@ export function sentiment(summary) {
   return el("span", { class: `sentiment ${arrow}` }, bars, ` ${words}, ${arrow}`);
 }
 
+// An urgent case whose sender we cannot tie to a customer is marked unverified: it may be real,
+// but anybody can send those by the hundred, so it ranks below a known customer's emergency.
 export function flags(item) {
   return [
     item.urgent ? el("span", { class: "flag urgent" }, "urgent") : null,
+    item.urgent && item.verified === false
+      ? el("span", { class: "flag unverified", title: "We do not know who sent it" }, "unverified")
+      : null,
     item.hostile ? el("span", { class: "flag hostile" }, "hostile") : null,
   ];
 }
