@@ -71,6 +71,8 @@ class Settings:
     # How often an open staff WebSocket checks that its session still stands: it may have
     # expired, or been signed out on another replica.
     staff_socket_recheck: float = 15.0
+    # How often every replica checks that routing holds each open case (gateway.reconciliation).
+    routing_reconcile_every: float = 5.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:

@@ -199,6 +199,11 @@ class Transaction:
         """An event for other replicas and consoles, published only if this transaction commits."""
         self.session.add(OutboxEvent(topic=topic, payload=payload, created_at=utcnow()))
 
+    async def open_cases(self) -> Sequence[Case]:
+        """Every open case: what routing should hold."""
+        found = await self.session.scalars(select(Case).where(Case.status.in_(OPEN_STATUSES)))
+        return found.all()
+
     async def open_case_for(self, identity: ContactIdentity) -> Case | None:
         """The identity's most recent open case, the one a follow-up message belongs to."""
         return await self.session.scalar(
