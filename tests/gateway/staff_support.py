@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +21,7 @@ PASSWORDS = {agent.username: agent.password for agent in DEMO_AGENTS}
 class Answer:
     status: int
     body: Any
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def error(self) -> str | None:
@@ -45,7 +46,7 @@ class StaffMember:
         headers = {CSRF_HEADER: self.csrf} if csrf and self.csrf else {}
         async with self.http.request(method, self.url(path), json=json, headers=headers) as r:
             body = await r.json() if r.content_type == "application/json" else await r.text()
-            return Answer(r.status, body)
+            return Answer(r.status, body, r.headers)
 
     async def get(self, path: str) -> Answer:
         return await self.request("GET", path)
