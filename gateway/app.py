@@ -7,6 +7,7 @@ sign-in (its throttle shares routing's Redis), then the contact-center services 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -34,6 +35,7 @@ from gateway.inbox import Inbox
 from gateway.intake import Analyzer, Intake
 from gateway.metrics import Metrics
 from gateway.outbound import Outbound, Sender
+from gateway.reconciliation import Reconciler
 from gateway.settings import Settings
 from gateway.signin_throttle import SignInThrottle
 from gateway.store import CaseStore, create_engine
@@ -48,6 +50,7 @@ METRICS = web.AppKey("metrics", Metrics)
 REDIS = web.AppKey("redis", Redis)
 ROUTER = web.AppKey("router", routing.Router)
 CASE_ROUTING = web.AppKey("case_routing", CaseRouting)
+RECONCILER = web.AppKey("reconciler", Reconciler)
 OUTBOUND = web.AppKey("outbound", Outbound)
 INBOX = web.AppKey("inbox", Inbox)
 SENDERS = web.AppKey("senders", dict[str, Sender])
@@ -56,6 +59,8 @@ PASSWORDS = web.AppKey("passwords", PasswordChecks)
 SIGN_IN_THROTTLE = web.AppKey("sign_in_throttle", SignInThrottle)
 
 Clock = Callable[[], float]
+READY_WITHIN = 0.5
+"""Seconds /readyz waits for Redis to answer."""
 
 
 def create_app(
@@ -104,14 +109,16 @@ def _routing_context(
         """Routing state lives in Redis; with no REDIS_URL an in-process server runs the same code.
 
         A replica starts even while Redis is down, and reports not ready until it is back."""
-        url = app[SETTINGS].redis_url
-        redis = Redis.from_url(url, decode_responses=True) if url else await routing.connect(None)
+        settings = app[SETTINGS]
+        url = settings.redis_url
+        redis = routing.client(url) if url else await routing.connect(None)
         app[REDIS] = redis
         case_routing = CaseRouting(app[STORE])
         router = routing.Router(redis, policy, on_event=case_routing.record, clock=clock)
         case_routing.attach(router)
         app[ROUTER] = router
         app[CASE_ROUTING] = case_routing
+        app[RECONCILER] = Reconciler(app[STORE], router, every=settings.routing_reconcile_every)
         yield
         await redis.aclose()
 
@@ -138,13 +145,22 @@ def _contact_center_context(
         intake = Intake(app[STORE], analyze or NlpModel.load(settings.nlp_model_path).analyze)
         senders: dict[str, Sender] = app[SENDERS]
         outbound = Outbound(app[STORE], senders)
-        inbox = Inbox(intake, outbound, app[CASE_ROUTING].after_turn, settings.reply_budget)
+        reconciler = app[RECONCILER]
+        inbox = Inbox(
+            intake,
+            outbound,
+            app[CASE_ROUTING].after_turn,
+            settings.reply_budget,
+            routing_failed=reconciler.soon,
+        )
         app[OUTBOUND] = outbound
         app[INBOX] = inbox
         sweeper = Sweeper(inbox)
         router = app[ROUTER]
         async with in_background(
-            sweeper.run(), router.tick_forever(snapshot=app[CASE_ROUTING].snapshot)
+            sweeper.run(),
+            router.tick_forever(snapshot=app[CASE_ROUTING].snapshot),
+            reconciler.run(),
         ):
             yield
         await inbox.drain()
@@ -226,9 +242,11 @@ async def readyz(request: web.Request) -> web.Response:
         log.warning("readiness: store unreachable: %s", type(error).__name__)
         checks["store"] = "unreachable"
     try:
-        await request.app[REDIS].ping()
+        # Bounded: the client's retries would otherwise keep a load balancer waiting.
+        async with asyncio.timeout(READY_WITHIN):
+            await request.app[REDIS].ping()
         checks["routing"] = "ok"
-    except (RedisError, OSError) as error:
+    except (RedisError, OSError, TimeoutError) as error:
         log.warning("readiness: routing state unreachable: %s", type(error).__name__)
         checks["routing"] = "unreachable"
     ready = all(v == "ok" for v in checks.values())

@@ -17,7 +17,6 @@ from sqlalchemy import select
 from gateway.intake import Turn
 from gateway.store import CaseStore
 from gateway.store.models import Agent, Case, CaseStatus
-from gateway.store.repository import OPEN_STATUSES
 from routing import (
     AgentProfile,
     Audience,
@@ -116,9 +115,7 @@ class CaseRouting:
         """Open cases and agent sessions, from which routing rebuilds itself."""
         router = self._router()
         async with self.store.transaction() as tx:
-            cases = (
-                await tx.session.scalars(select(Case).where(Case.status.in_(OPEN_STATUSES)))
-            ).all()
+            cases = await tx.open_cases()
             agents = (await tx.session.scalars(select(Agent).where(Agent.active.is_(True)))).all()
         return [restored_contact_of(c, router) for c in cases], [profile_of(a) for a in agents]
 

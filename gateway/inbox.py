@@ -20,6 +20,8 @@ from gateway.outbound import Outbound
 log = logging.getLogger(__name__)
 
 AfterTurn = Callable[[Turn], Awaitable[None]]
+RoutingFailed = Callable[[int | None], None]
+"""Told the case whose routing failed after a turn, so it is routed again soon."""
 
 
 class Inbox:
@@ -29,11 +31,14 @@ class Inbox:
         outbound: Outbound,
         after_turn: AfterTurn,
         budget: float,
+        *,
+        routing_failed: RoutingFailed,
     ) -> None:
         self.intake = intake
         self.outbound = outbound
         self.after_turn = after_turn
         self.budget = budget
+        self.routing_failed = routing_failed
         self._running: set[asyncio.Task[Any]] = set()
 
     async def answer(self, inbound: InboundMessage) -> str | None:
@@ -60,15 +65,18 @@ class Inbox:
             self._start(accepted.message_id, inbound).add_done_callback(self._deliver_when_done)
 
     async def run_turn(self, message_id: int, body: str, channel: str) -> Turn:
-        """One turn and its routing. Routing failures are logged, not raised: the case is committed
-        and routing state is rebuilt from the store."""
+        """One turn and its routing. Routing failures are logged, not raised: the case is committed,
+        and reconciliation routes it again as soon as routing answers."""
         turn = await self.intake.take_turn(message_id, body, channel)
         try:
             await self.after_turn(turn)
         except Exception:
             log.exception(
-                "routing after message %d failed; the case waits for the rebuild", message_id
+                "routing after message %d failed; reconciliation will route case %s again",
+                message_id,
+                turn.case_id,
             )
+            self.routing_failed(turn.case_id)
         return turn
 
     def _start(self, message_id: int, inbound: InboundMessage) -> asyncio.Task[Turn]:

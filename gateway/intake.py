@@ -38,6 +38,7 @@ from gateway.store.models import (
     Direction,
     Message,
 )
+from gateway.store.repository import QUARANTINED
 from nlp import Analysis
 
 Analyzer = Callable[[str, str | None], Analysis]
@@ -122,13 +123,15 @@ class Unhandled:
 
 
 async def unhandled(store: CaseStore, older_than: datetime) -> list[Unhandled]:
-    """Inbound messages committed but never taken through a turn (a replica died mid-way)."""
+    """Inbound messages committed but never taken through a turn (a replica died mid-way), but
+    for those quarantined after failing turn after turn."""
     async with store.transaction() as tx:
         rows = await tx.session.execute(
             select(Message.id, Message.body, Message.channel)
             .where(
                 Message.direction == Direction.INBOUND,
                 Message.analysis.is_(None),
+                Message.delivery_status != QUARANTINED,
                 Message.created_at < older_than,
             )
             .order_by(Message.id)

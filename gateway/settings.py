@@ -93,6 +93,8 @@ class Settings:
     # How long a request's body may take to arrive after its headers before the answer is 408.
     body_timeout: float = 15.0
     sign_in_limits: SignInLimits = SignInLimits()
+    # How often every replica checks that routing holds each open case (gateway.reconciliation).
+    routing_reconcile_every: float = 5.0
 
     @property
     def secrets(self) -> tuple[str, ...]:

@@ -3,7 +3,7 @@
 Imports only the standard library, redis and fakeredis; the gateway hands in everything else.
 """
 
-from routing.connection import connect
+from routing.connection import client, connect
 from routing.errors import (
     AgentUnavailableError,
     NotAssignedError,
@@ -39,6 +39,7 @@ from routing.model import (
     AgentView,
     Audience,
     Channel,
+    ContactFlags,
     ContactState,
     ContactView,
     NewContact,
@@ -63,6 +64,7 @@ __all__ = [
     "Clock",
     "ContactCompleted",
     "ContactEscalated",
+    "ContactFlags",
     "ContactOffered",
     "ContactQueued",
     "ContactReleased",
@@ -97,5 +99,6 @@ __all__ = [
     "Tier",
     "UnknownAgentError",
     "UnknownContactError",
+    "client",
     "connect",
 ]

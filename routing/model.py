@@ -174,6 +174,14 @@ class ContactView:
 
 
 @dataclass(frozen=True, slots=True)
+class ContactFlags:
+    """What routing holds a contact as: enough for a gateway to check routing against its store."""
+
+    urgent: bool
+    hostile: bool
+
+
+@dataclass(frozen=True, slots=True)
 class AgentView:
     """An agent's routing state: what the lead console shows per agent."""
 

@@ -25,6 +25,7 @@ from routing.model import (
     AgentProfile,
     AgentView,
     Channel,
+    ContactFlags,
     ContactView,
     NewContact,
     Presence,
@@ -245,7 +246,8 @@ class Router:
         lock = self._redis.set(
             self.keys.rebuild_lock(), token, nx=True, px=int(lock_seconds * 1000)
         )
-        if not await lock:
+        # A SET retried after its answer was lost finds the lock taken, by us.
+        if not await lock and await self._redis.get(self.keys.rebuild_lock()) != token:
             return False
         try:
             if not await self.needs_rebuild():
@@ -298,6 +300,19 @@ class Router:
             Awaitable[dict[str, str]], self._redis.hgetall(self.keys.contact(contact_id))
         )
         return contact_view(contact_id, fields) if fields else None
+
+    async def held(self, contact_ids: Sequence[str]) -> dict[str, ContactFlags]:
+        """Which of these contacts routing holds, each with its flags, in one round trip: a
+        gateway compares them with its open cases to find what routing lost."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for contact_id in contact_ids:
+                pipe.hmget(self.keys.contact(contact_id), "urgent", "hostile")
+            rows: list[list[str | None]] = await pipe.execute()
+        return {
+            contact_id: ContactFlags(urgent=urgent == "1", hostile=hostile == "1")
+            for contact_id, (urgent, hostile) in zip(contact_ids, rows, strict=True)
+            if urgent is not None
+        }
 
     async def agent(self, agent_id: str) -> AgentView | None:
         fields = await cast(

@@ -204,9 +204,10 @@ async def _change_status(
             await tx.record_event(
                 case, "disposition", actor_of(staff), {"disposition": disposition}
             )
-    if before in OPEN_STATUSES and status not in OPEN_STATUSES:
+    if status not in OPEN_STATUSES:
+        # Also when the store had it already: a request retried after a 503 finishes the job.
         await _settle_routing(router, case, await _view(router, case))
-    elif before not in OPEN_STATUSES and status in OPEN_STATUSES:
+    elif before not in OPEN_STATUSES:
         await router.enqueue(contact_of(case, router))
     nudge(request)
 

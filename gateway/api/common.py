@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn
 
 from aiohttp import web
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import select
 
 from gateway.auth import PasswordChecks, Staff, requires
@@ -116,6 +118,11 @@ _ROUTING_REFUSALS: dict[type[RoutingError], str] = {
 }
 
 
+ROUTING_UNAVAILABLE = "routing is briefly unavailable; try again"
+RETRY_AFTER = "2"
+"""Seconds: a Redis blink is over in about this time, or /readyz has turned red."""
+
+
 def _error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
@@ -144,6 +151,17 @@ async def api_errors(
         return _error(422, "the customer opted out of this channel")
     except InvalidReplyError as error:
         return _error(400, str(error))
+    except (RedisConnectionError, RedisTimeoutError) as error:
+        # Redis did not answer even after the client's retries: nothing is wrong with the request.
+        log.warning(
+            "staff API %s %s: routing unreachable (%s)",
+            request.method,
+            request.path,
+            type(error).__name__,
+        )
+        response = _error(503, ROUTING_UNAVAILABLE)
+        response.headers["Retry-After"] = RETRY_AFTER
+        return response
     except Exception:
         # The edge: an unexpected failure is logged once and answered, never shown raw.
         log.exception("staff API %s %s failed", request.method, request.path)

@@ -244,6 +244,9 @@ class Message(Base):
     delivery_status: Mapped[str] = mapped_column(String(32), default="received")
     delivery_error: Mapped[str | None] = mapped_column(String(500))
     send_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Inbound: turns that raised. The recovery sweep quarantines a message that keeps failing
+    # (delivery_status "quarantined") rather than trying it for ever.
+    turn_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

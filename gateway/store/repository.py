@@ -31,6 +31,8 @@ from gateway.store.models import (
 )
 
 OPEN_STATUSES = (CaseStatus.NEW, CaseStatus.OPEN, CaseStatus.WAITING_CUSTOMER)
+QUARANTINED = "quarantined"
+"""The delivery status of an inbound message whose turn failed too often to be tried again."""
 
 
 def case_number(case_id: int) -> str:
@@ -204,6 +206,11 @@ class Transaction:
         """An event for other replicas and consoles, published only if this transaction commits."""
         self.session.add(OutboxEvent(topic=topic, payload=payload, created_at=utcnow()))
 
+    async def open_cases(self) -> Sequence[Case]:
+        """Every open case: what routing should hold."""
+        found = await self.session.scalars(select(Case).where(Case.status.in_(OPEN_STATUSES)))
+        return found.all()
+
     async def open_case_for(self, identity: ContactIdentity) -> Case | None:
         """The identity's most recent open case, the one a follow-up message belongs to."""
         return await self.session.scalar(
@@ -228,6 +235,15 @@ class Transaction:
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             return None
         return await self.session.get(Message, message_id, populate_existing=True)
+
+    async def record_turn_failure(self, message_id: int, *, quarantine_after: int) -> int:
+        """Count a turn of an inbound message that raised; at ``quarantine_after`` failures the
+        message is quarantined, and no sweep tries it again. Returns the failures so far."""
+        message = await self.session.get_one(Message, message_id, with_for_update=True)
+        message.turn_failures += 1
+        if message.turn_failures >= quarantine_after and message.analysis is None:
+            message.delivery_status = QUARANTINED
+        return message.turn_failures
 
     async def conversation(self, identity: ContactIdentity) -> Conversation:
         """The identity's conversation, locked so two replicas never take turns in it at once."""

@@ -5,18 +5,53 @@ The sweep is called directly with a clock set past its grace period, as if time 
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 
+import pytest
+
 from channels import Channel, InboundMessage
+from gateway import sweeper as sweeping
 from gateway.app import INBOX
 from gateway.casework import reply_to_customer
 from gateway.inbox import Inbox
-from gateway.intake import Turn
+from gateway.intake import Turn, unhandled
+from gateway.settings import Settings
+from gateway.store import CaseStore
 from gateway.store.models import utcnow
 from gateway.sweeper import GRACE, Sweeper
-from tests.gateway.sms_support import KNOWN, UTILITY_NUMBER, SmsGateway, case_number_in
+from nlp import Analysis
+from nlp.model import NlpModel
+from tests.gateway.conftest import ClientFactory, running_sms_gateway
+from tests.gateway.sms_support import (
+    KNOWN,
+    UNKNOWN_PHONE,
+    UTILITY_NUMBER,
+    SmsGateway,
+    case_number_in,
+)
 
 BILL_QUESTION = "why is my water bill $412 this month?? its usually like $80"
+POISON = "\u2063poison"
+
+
+class PoisonError(Exception):
+    pass
+
+
+@pytest.fixture
+async def poisoned_sms_gateway(
+    aiohttp_client: ClientFactory, settings: Settings, store: CaseStore, nlp_model: NlpModel
+) -> AsyncIterator[SmsGateway]:
+    """A gateway whose analysis raises on any message containing ``POISON``."""
+
+    def analyze(text: str, channel: str | None) -> Analysis:
+        if POISON in text:
+            raise PoisonError("the model cannot take this message")
+        return nlp_model.analyze(text, channel)
+
+    async for gateway in running_sms_gateway(aiohttp_client, settings, store, analyze, 10.0):
+        yield gateway
 
 
 def text_from(phone: str, body: str, sid: str) -> InboundMessage:
@@ -99,3 +134,39 @@ async def test_a_send_that_failed_is_retried_by_the_sweep_when_its_time_comes(
     await sweeper.sweep(later())
     assert len(sms_gateway.twilio.requests) == 2
     assert (await sms_gateway.message(reply.message_id)).provider_id is not None
+
+
+async def test_a_message_whose_turn_raises_does_not_hold_up_the_others(
+    poisoned_sms_gateway: SmsGateway,
+) -> None:
+    gateway = poisoned_sms_gateway
+    inbox: Inbox = gateway.app[INBOX]
+    await inbox.intake.accept(text_from(UNKNOWN_PHONE, f"hello {POISON}", "SM" + "5" * 32))
+    await inbox.intake.accept(text_from(KNOWN.phone, BILL_QUESTION, "SM" + "6" * 32))
+
+    await Sweeper(inbox).sweep(later())
+
+    sent = await gateway.twilio.next_request()
+    assert sent.form["To"] == KNOWN.phone
+    stuck = await unhandled(gateway.store, later())
+    assert [m.body for m in stuck] == [f"hello {POISON}"]
+    assert (await gateway.message(stuck[0].message_id)).turn_failures == 1
+
+
+async def test_a_message_that_keeps_failing_is_quarantined_and_no_longer_swept(
+    poisoned_sms_gateway: SmsGateway,
+) -> None:
+    gateway = poisoned_sms_gateway
+    inbox: Inbox = gateway.app[INBOX]
+    accepted = await inbox.intake.accept(text_from(UNKNOWN_PHONE, POISON, "SM" + "7" * 32))
+    sweeper = Sweeper(inbox)
+
+    for _ in range(sweeping.QUARANTINE_AFTER):
+        await sweeper.sweep(later())
+
+    message = await gateway.message(accepted.message_id)
+    assert message.delivery_status == "quarantined"
+    assert message.turn_failures == sweeping.QUARANTINE_AFTER
+    assert await unhandled(gateway.store, later()) == []
+    await sweeper.sweep(later())
+    assert (await gateway.message(accepted.message_id)).turn_failures == sweeping.QUARANTINE_AFTER

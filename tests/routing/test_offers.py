@@ -146,6 +146,22 @@ async def test_an_accepted_offer_is_an_assignment(router: Router, events: Record
     assert [(e.contact_id, e.agent_id) for e in events.of(OfferAccepted)] == [("c1", "rep")]
 
 
+async def test_accepting_again_what_one_holds_is_not_refused_and_reports_it_again(
+    router: Router, events: Recorder
+) -> None:
+    """A Redis client retries an accept whose answer was lost; the agent holds the contact."""
+    await router.upsert_agent(agent("rep"))
+    await router.enqueue(contact("c1"))
+    await router.accept("c1", "rep")
+
+    await router.accept("c1", "rep")
+
+    assert await state(router, "c1") == ContactState.ASSIGNED
+    assert [(e.contact_id, e.agent_id) for e in events.of(OfferAccepted)] == [("c1", "rep")] * 2
+    view = await router.agent("rep")
+    assert view is not None and view.total_load == 1
+
+
 async def test_only_the_agent_offered_the_contact_can_accept_it(router: Router) -> None:
     await router.upsert_agent(agent("rep"))
     await router.upsert_agent(agent("other", presence=Presence.AWAY))
