@@ -628,6 +628,8 @@ async def test_a_socket_too_slow_to_keep_up_is_closed_with_a_single_warning(
     assert [r.getMessage() for r in warnings] == [
         "chat socket too slow; closing it so the page reconnects and replays"
     ]
+
+
 async def _refused_session(client: ChatClient, peer: str) -> None:
     """A new session past the budget: told why, then closed with 'try again later'."""
     ws, answer = await _connect(client, peer=peer)

@@ -73,9 +73,7 @@ async def running_sms_gateway(
                 send_timeout=send_timeout,
             ),
         )
-        app = create_app(
-            sms_settings, analyze=analyze, routing_policy=routing_policy, clock=clock
-        )
+        app = create_app(sms_settings, analyze=analyze, routing_policy=routing_policy, clock=clock)
         client = await aiohttp_client(app)
         yield SmsGateway(client, app, twilio, store)
         await client.close()  # while Twilio's stand-in, the store and Redis are still there
@@ -116,7 +114,7 @@ async def patient_sms_gateway(
     their audience, escalates them and alerts the leads: a test that queues hundreds of them on
     a slow machine checks their order, not hundreds of escalations written as it shuts down."""
     targets = dict(RoutingPolicy().targets) | {Queue.URGENT: 3600.0, Queue.HOSTILE: 3600.0}
-    async for gateway in _sms_gateway(
+    async for gateway in running_sms_gateway(
         aiohttp_client,
         settings,
         store,
@@ -136,15 +134,6 @@ async def impatient_sms_gateway(
         aiohttp_client, settings, store, nlp_model.analyze, 10.0, send_timeout=0.3
     ):
         yield gateway
-
-
-@pytest.fixture
-async def chat_app(
-    aiohttp_client: ClientFactory, settings: Settings, store: CaseStore, nlp_model: NlpModel
-) -> TestClient[Any, Any]:
-    """The gateway serving the web chat, with the demo utility loaded and the real NLP model."""
-    await seed_demo(store)
-    return await aiohttp_client(create_app(settings, analyze=nlp_model.analyze))
 
 
 @pytest.fixture

@@ -23,7 +23,14 @@ from gateway.settings import ConfigError, Settings
 from gateway.store import CaseStore
 from gateway.store.models import ContactIdentity, Message
 from nlp.model import NlpModel
-from tests.gateway.chat_support import ORIGIN, WAIT, agent_reply, case_of, earlier_traffic, open_chat
+from tests.gateway.chat_support import (
+    ORIGIN,
+    WAIT,
+    agent_reply,
+    case_of,
+    earlier_traffic,
+    open_chat,
+)
 from tests.gateway.conftest import ClientFactory
 from tests.gateway.sms_support import KNOWN, case_number_in
 
@@ -215,6 +222,8 @@ async def test_ids_claimed_ahead_of_the_gateways_replies_do_not_hold_them_up(
     assert (await customer.message())["text"] == "A crew is on the way."
     await customer.close()
     await intruder.close()
+
+
 async def test_a_last_seen_beyond_any_message_id_is_a_bad_frame_not_a_database_error(
     chat_app: TestClient[Any, Any],
 ) -> None:
