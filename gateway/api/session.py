@@ -68,7 +68,8 @@ def served_over_https(request: web.Request) -> bool:
 
 
 def client_address(request: web.Request) -> str:
-    """The peer's address; behind a proxy that is the proxy's, until one is trusted to say."""
+    """The client's address: the peer's, or behind a proxy listed in ``TRUSTED_PROXIES`` the one
+    it forwards for (:mod:`gateway.forwarded` has set ``request.remote`` to it)."""
     return request.remote or "unknown"
 
 
