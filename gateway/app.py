@@ -72,7 +72,12 @@ def create_app(
 ) -> web.Application:
     """``analyze``, ``routing_policy`` and ``clock`` replace the defaults in tests only."""
     metrics = Metrics()
-    middlewares: list[Middleware] = [metrics.middleware, *edge.middlewares(settings.body_timeout)]
+    # A client that hangs up while the edge still reads its body is the client's doing too.
+    middlewares: list[Middleware] = [
+        metrics.middleware,
+        client_disconnects,
+        *edge.middlewares(settings.body_timeout),
+    ]
     if settings.trusted_proxies:
         middlewares.insert(0, forwarded_middleware(settings.trusted_proxies))
     app = web.Application(middlewares=middlewares, handler_args=edge.HANDLER_ARGS)
@@ -91,7 +96,6 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics.handle)
-    app.middlewares.append(client_disconnects)  # last added runs innermost
     return app
 
 
