@@ -460,7 +460,7 @@ async def test_a_full_session_logs_no_phone_account_email_or_token_at_info(
     customer = await open_chat(sms_gateway.client, origin=PUBLIC_BASE_URL)
     await customer.say("I think I was double charged on my last bill")
     await customer.say(f"its {OTHER.number}")
-    chat_case = case_number_in((await customer.say("yes"))[0])
+    chat_case = case_number_in((await customer.say(OTHER.service_address))[0])
     await customer.say(f"I'm at {OTHER.service_address}, {OTHER.email}, call {OTHER.phone}")
     assert (await ana.post(f"/api/cases/{chat_case}/accept")).status == 200
     sent = await ana.post(
