@@ -147,7 +147,7 @@ async def test_an_unknown_username_is_throttled_exactly_like_a_real_one(
     unknown = await attempts(stranger, "rep.nobody", "guess", 6)
 
     assert [a.status for a in unknown] == [a.status for a in real] == [401] * 5 + [429]
-    assert unknown[:5] == real[:5]
+    assert [(a.status, a.body) for a in unknown[:5]] == [(a.status, a.body) for a in real[:5]]
     assert unknown[5].body.keys() == real[5].body.keys()
 
 
