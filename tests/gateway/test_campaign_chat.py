@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 from aiohttp import WSMsgType
 from aiohttp.test_utils import TestClient
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from channels.webchat_frames import MAX_FRAME_BYTES
@@ -25,12 +25,10 @@ from tests.support.bad_input import (
     huge_number,
     json_values,
     server_log,
+    shared_gateway,
 )
 
 pytestmark = pytest.mark.campaign
-
-# One gateway serves every example of a test, as one deployment serves every customer.
-shared_gateway = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 MESSAGE_TOO_BIG = aiohttp.WSCloseCode.MESSAGE_TOO_BIG
 ERROR_CODES = {"bad_frame", "hello_first", "empty", "too_long", "rate_limited", "not_accepted"}

@@ -9,19 +9,16 @@ import itertools
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 from yarl import URL
 
 from tests.gateway.sms_support import PUBLIC_BASE_URL, UTILITY_NUMBER, SmsGateway
-from tests.support.bad_input import ENCODABLE, ServerLog, hostile_text, server_log
+from tests.support.bad_input import ENCODABLE, ServerLog, hostile_text, server_log, shared_gateway
 from tests.support.twilio_api import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN
 from tests.support.twilio_webhooks import form_body, signed_headers
 
 pytestmark = pytest.mark.campaign
-
-# One gateway serves every example of a test, as one deployment serves every webhook.
-shared_gateway = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 TWILIO_FIELDS = (
     "MessageSid",

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from aiohttp import WSMsgType
 from aiohttp.test_utils import TestClient
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tests.gateway.staff_support import Staffing, StaffMember
@@ -22,12 +22,10 @@ from tests.support.bad_input import (
     huge_number,
     json_values,
     server_log,
+    shared_gateway,
 )
 
 pytestmark = pytest.mark.campaign
-
-# One gateway serves every example, as one deployment serves every page.
-shared_gateway = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 typing_frames = st.fixed_dictionaries(
     {},

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 CONTROL_AND_FORMAT = st.characters(categories=["Cc", "Cf", "Zl", "Zp"])
@@ -118,3 +119,7 @@ def server_log() -> Iterator[ServerLog]:
         yield handler
     finally:
         root.removeHandler(handler)
+
+
+shared_gateway = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+"""One gateway serves every example of a test, as one deployment serves every customer."""
